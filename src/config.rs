@@ -1,0 +1,38 @@
+//! Command-line flags and their environment variables (design.md §1).
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "sgmock",
+    version,
+    about = "A local emulator of the Alibaba Cloud ECS and ENS security-group APIs"
+)]
+pub struct Config {
+    /// Address to serve on.
+    #[arg(long, env = "SGMOCK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Rules per security group, inbound and outbound together (Alibaba: 200).
+    #[arg(long, env = "SGMOCK_RULE_LIMIT", default_value_t = 200)]
+    pub rule_limit: usize,
+
+    /// Security groups per account and region (Alibaba: "at least 100").
+    #[arg(long, env = "SGMOCK_GROUP_QUOTA", default_value_t = 100)]
+    pub group_quota: usize,
+
+    /// Seed for generated ids, so a run can be reproduced.
+    #[arg(long, env = "SGMOCK_SEED")]
+    pub seed: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            rule_limit: 200,
+            group_quota: 100,
+            seed: None,
+        }
+    }
+}

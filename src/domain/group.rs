@@ -1,0 +1,227 @@
+//! A security group and its indexed rule set. Lookups by rule id and by rule identity are hash
+//! lookups; iteration is in creation order (the order Describe lists rules).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::error::{DomainError, Side};
+use super::rule::{peer_side, Identity, Peer, Rule, RuleDraft, RuleKey};
+use super::values::{Direction, GroupType, NicType, Policy};
+
+/// Where a group lives: whose it is, and in which namespace (an ECS region, or ENS's single edge
+/// namespace). A group in another scope is "not found" (semantics.md §1.0).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    pub account: String,
+    pub namespace: Namespace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Namespace {
+    /// An ECS region id, e.g. `cn-hangzhou`.
+    Region(String),
+    /// ENS has no regions on these actions.
+    Edge,
+}
+
+/// The rules of one group with their indexes.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    identity: Identity,
+    next_seq: u64,
+    rules: BTreeMap<u64, Rule>,
+    by_id: HashMap<String, u64>,
+    by_key: HashMap<RuleKey, u64>,
+    group_peers: usize,
+}
+
+impl RuleSet {
+    pub fn new(identity: Identity) -> RuleSet {
+        RuleSet {
+            identity,
+            next_seq: 1,
+            rules: BTreeMap::new(),
+            by_id: HashMap::new(),
+            by_key: HashMap::new(),
+            group_peers: 0,
+        }
+    }
+
+    pub fn identity(&self) -> Identity {
+        self.identity
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Rules whose peer is another security group (the basic-group limit of 20 counts these).
+    pub fn group_peer_count(&self) -> usize {
+        self.group_peers
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.values()
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Rule> {
+        self.by_id.get(id).and_then(|s| self.rules.get(s))
+    }
+
+    pub fn find(&self, key: &RuleKey) -> Option<&Rule> {
+        self.by_key.get(key).and_then(|s| self.rules.get(s))
+    }
+
+    /// Insert a rule whose key is not yet present (callers check first).
+    pub fn insert(&mut self, rule: Rule) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if matches!(rule.peer(), Some(Peer::Group(_))) {
+            self.group_peers += 1;
+        }
+        self.by_id.insert(rule.id.clone(), seq);
+        self.by_key.insert(rule.key(self.identity), seq);
+        self.rules.insert(seq, rule);
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Rule> {
+        let seq = self.by_id.remove(id)?;
+        let rule = self.rules.remove(&seq)?;
+        self.by_key.remove(&rule.key(self.identity));
+        if matches!(rule.peer(), Some(Peer::Group(_))) {
+            self.group_peers -= 1;
+        }
+        Some(rule)
+    }
+
+    /// Replace the rule with `new.id` in place (same position in the listing).
+    pub fn replace(&mut self, new: Rule) {
+        let Some(&seq) = self.by_id.get(&new.id) else {
+            return;
+        };
+        if let Some(old) = self.rules.get(&seq) {
+            self.by_key.remove(&old.key(self.identity));
+            if matches!(old.peer(), Some(Peer::Group(_))) {
+                self.group_peers -= 1;
+            }
+        }
+        if matches!(new.peer(), Some(Peer::Group(_))) {
+            self.group_peers += 1;
+        }
+        self.by_key.insert(new.key(self.identity), seq);
+        self.rules.insert(seq, new);
+    }
+
+    /// Rules with position ≥ `from`, passing `keep`, at most `limit`; also the position to continue
+    /// from when more remain.
+    pub fn page(
+        &self,
+        from: u64,
+        limit: usize,
+        keep: impl Fn(&Rule) -> bool,
+    ) -> (Vec<&Rule>, Option<u64>) {
+        let mut out = Vec::new();
+        for (seq, rule) in self.rules.range(from..) {
+            if !keep(rule) {
+                continue;
+            }
+            if out.len() == limit {
+                return (out, Some(*seq));
+            }
+            out.push(rule);
+        }
+        (out, None)
+    }
+}
+
+/// A security group.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: String,
+    pub scope: Scope,
+    pub name: String,
+    pub description: String,
+    pub kind: GroupType,
+    pub vpc_id: Option<String>,
+    pub resource_group_id: String,
+    /// Unix seconds.
+    pub created: i64,
+    pub inner_policy: Policy,
+    pub tags: Vec<(String, String)>,
+    pub rules: RuleSet,
+}
+
+impl Group {
+    pub fn is_vpc(&self) -> bool {
+        self.vpc_id.is_some()
+    }
+
+    /// Place a draft in this group: decide its NIC type and apply the group-type restrictions.
+    ///
+    /// - VPC groups know only `intranet`; any other value is read as intranet (semantics.md §1.4,
+    ///   terraform-flows.md §7 decision 2).
+    /// - Classic groups default to `internet`, but a group peer must be `intranet`
+    ///   (`InvalidSourceGroupId.Mismatch` "NicType is required or NicType expects intranet").
+    /// - Prefix lists are not supported on classic groups (`NotSupported.ClassicNetworkPrefixList`).
+    /// - Enterprise groups take only accept rules and no group peers
+    ///   (`InvalidGroupParameter.OperationDenied`, `InvalidGroupAuthParameter.OperationDenied`).
+    pub fn resolve_nic(&self, draft: &RuleDraft) -> Result<NicType, DomainError> {
+        let side = peer_side(draft.direction);
+        let peer = match side {
+            Side::Source => draft.source.as_ref(),
+            Side::Dest => draft.dest.as_ref(),
+        };
+        let group_peer = matches!(peer, Some(Peer::Group(_)));
+        if matches!(peer, Some(Peer::PrefixList(_))) && !self.is_vpc() {
+            return Err(DomainError::ClassicPrefixList);
+        }
+        let nic = if self.is_vpc() {
+            NicType::Intranet
+        } else if group_peer {
+            if draft.nic == Some(NicType::Internet) {
+                return Err(DomainError::GroupPeerNicType { side });
+            }
+            NicType::Intranet
+        } else {
+            draft.nic.unwrap_or(NicType::Internet)
+        };
+        Ok(nic)
+    }
+
+    /// The restrictions of enterprise (advanced) groups on a rule.
+    pub fn check_kind(&self, policy: Policy, peer: Option<&Peer>) -> Result<(), DomainError> {
+        if self.kind == GroupType::Enterprise {
+            if matches!(peer, Some(Peer::Group(_))) {
+                return Err(DomainError::EnterpriseGroupPeer);
+            }
+            if policy == Policy::Drop {
+                return Err(DomainError::EnterpriseDrop);
+            }
+        }
+        Ok(())
+    }
+
+    /// NIC type a Describe filter means for this group: a VPC group reads everything as intranet;
+    /// a classic group reads an unknown value as the default `internet` (terraform-flows.md §7.2).
+    pub fn describe_nic(&self, requested: Option<&str>) -> Option<NicType> {
+        if self.is_vpc() {
+            return None;
+        }
+        Some(
+            requested
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(NicType::Internet),
+        )
+    }
+
+    /// Rules of one direction (or both).
+    pub fn count_direction(&self, direction: Option<Direction>) -> usize {
+        match direction {
+            None => self.rules.len(),
+            Some(d) => self.rules.iter().filter(|r| r.direction == d).count(),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Validation of group names, descriptions and tags (CreateSecurityGroup, ModifySecurityGroupAttribute
+//! request tables in semantics.md §1.1, §2.1).
+
+use super::error::{Attr, DomainError};
+use super::values::Problem;
+
+fn starts_with_http(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://")
+}
+
+/// 2–128 characters, starting with a letter (Unicode letters, so Chinese too), not `http(s)://`,
+/// then letters, digits, `:` `_` `-` and — where the product allows it — `.`.
+pub fn check_group_name(name: &str, field: &str, allow_dot: bool) -> Result<(), DomainError> {
+    let n = name.chars().count();
+    let first_ok = name.chars().next().is_some_and(char::is_alphabetic);
+    let rest_ok = name.chars().all(|c| {
+        c.is_alphanumeric() || c == ':' || c == '_' || c == '-' || (allow_dot && c == '.')
+    });
+    if (2..=128).contains(&n) && first_ok && rest_ok && !starts_with_http(name) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            Attr::GroupName,
+            field,
+            Problem::Malformed,
+        ))
+    }
+}
+
+/// 2–256 characters, not starting with `http(s)://`.
+pub fn check_group_description(desc: &str, field: &str) -> Result<(), DomainError> {
+    let n = desc.chars().count();
+    if (2..=256).contains(&n) && !starts_with_http(desc) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            Attr::GroupDescription,
+            field,
+            Problem::Malformed,
+        ))
+    }
+}
+
+/// Tag key: not empty, at most 128 characters, not starting with `aliyun` or `acs:`, no `http(s)://`.
+/// Tag value: may be empty, at most 128 characters, no `http(s)://`. Keys must be unique.
+pub fn check_tags(tags: &[(String, String, String)]) -> Result<(), DomainError> {
+    let mut seen = std::collections::HashSet::new();
+    for (field, key, value) in tags {
+        let lk = key.to_ascii_lowercase();
+        if key.is_empty()
+            || key.chars().count() > 128
+            || lk.starts_with("aliyun")
+            || lk.starts_with("acs:")
+            || lk.contains("http://")
+            || lk.contains("https://")
+        {
+            return Err(DomainError::invalid(
+                Attr::TagKey,
+                format!("{field}.Key"),
+                Problem::Malformed,
+            ));
+        }
+        let lv = value.to_ascii_lowercase();
+        if value.chars().count() > 128 || lv.contains("http://") || lv.contains("https://") {
+            return Err(DomainError::invalid(
+                Attr::TagValue,
+                format!("{field}.Value"),
+                Problem::Malformed,
+            ));
+        }
+        if !seen.insert(key.as_str()) {
+            return Err(DomainError::DuplicateTagKey);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names() {
+        for ok in ["tf-sg-a", "ab", "中文组", "a:b_c-d.e"] {
+            assert!(
+                check_group_name(ok, "SecurityGroupName", true).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "a",
+            "1abc",
+            "-ab",
+            "http://x",
+            "has space",
+            &"a".repeat(129),
+        ] {
+            assert!(
+                check_group_name(bad, "SecurityGroupName", true).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(check_group_name("a.b", "SecurityGroupName", false).is_err());
+    }
+
+    #[test]
+    fn descriptions_and_tags() {
+        assert!(check_group_description("d1", "Description").is_ok());
+        assert!(check_group_description("d", "Description").is_err());
+        assert!(check_group_description("https://x", "Description").is_err());
+        let t = |k: &str, v: &str| ("Tag.1".to_string(), k.to_string(), v.to_string());
+        assert!(check_tags(&[t("Created", "TF"), t("env", "")]).is_ok());
+        assert!(check_tags(&[t("", "x")]).is_err());
+        assert!(check_tags(&[t("aliyun-x", "x")]).is_err());
+        assert!(check_tags(&[t("acs:x", "x")]).is_err());
+        assert_eq!(
+            check_tags(&[t("a", "1"), t("a", "2")]),
+            Err(DomainError::DuplicateTagKey)
+        );
+    }
+}

@@ -1,0 +1,424 @@
+//! The ECS error table: each failure to its documented `(HTTP status, Code, Message)`.
+//!
+//! Sources: the three ECS seed pages (the spec for RevokeSecurityGroup, RevokeSecurityGroupEgress and
+//! ModifySecurityGroupEgressRule) and semantics.md Part 1 for the other actions. Where an action's
+//! own page documents a different code for the same failure, the action decides (`action` below).
+
+use crate::domain::values::Problem;
+use crate::domain::{Attr, DomainError, Side};
+use crate::products::Failure;
+use crate::rpc::{ErrorInfo, ParamError};
+
+fn e(status: u16, code: &str, message: impl Into<String>) -> ErrorInfo {
+    ErrorInfo::new(status, code, message)
+}
+
+/// "in Permissions.2" or nothing, for the `%s` of the documented messages.
+fn in_at(at: &str) -> String {
+    if at.is_empty() {
+        String::new()
+    } else {
+        format!(" in {at}")
+    }
+}
+
+fn is_revoke(action: &str) -> bool {
+    action.starts_with("RevokeSecurityGroup")
+}
+
+fn is_modify_rule(action: &str) -> bool {
+    action == "ModifySecurityGroupRule" || action == "ModifySecurityGroupEgressRule"
+}
+
+pub fn describe(action: &str, f: &Failure) -> ErrorInfo {
+    match f {
+        Failure::Param(p) => param(action, p),
+        Failure::Domain(d) => domain(action, d),
+        Failure::Conflict => e(
+            400,
+            "InvalidParam.Permissions",
+            "The specified parameter Permissions cannot coexist with other parameters.",
+        ),
+        Failure::BadValue { name, hint } => bad_value(name, hint),
+        Failure::DryRun => e(400, "DryRunOperation", "Request validation has been passed with DryRun flag set."),
+        Failure::BadNextToken => e(400, "InValidParameter.NextToken", "The specified parameter NextToken is not valid."),
+        Failure::PagingMixed => e(
+            400,
+            "NotSupported.PageNumberAndPageSize",
+            "The parameters PageNumber and PageSize are currently not supported, please use NextToken and MaxResults instead.",
+        ),
+        Failure::UnknownRegion(r) => e(404, "InvalidRegionId.NotFound", format!("The specified RegionId {r} does not exist.")),
+        // Gateway failures are answered before a product is asked; keep a sane fallback anyway.
+        _ => e(500, "InternalError", "The request processing has failed due to some unknown error."),
+    }
+}
+
+fn param(action: &str, p: &ParamError) -> ErrorInfo {
+    match p {
+        ParamError::Missing { name } if name == "RegionId" => {
+            // ModifySecurityGroupPolicy's page spells it `MissingParamter` (sic).
+            let code = if action == "ModifySecurityGroupPolicy" {
+                "MissingParamter.RegionId"
+            } else {
+                "MissingParameter.RegionId"
+            };
+            e(
+                400,
+                code,
+                "The input parameter RegionId that is mandatory for processing this request is not supplied.",
+            )
+        }
+        ParamError::Missing { name } => e(
+            400,
+            &format!("Missing{name}"),
+            format!("{name} is mandatory for this action."),
+        ),
+        ParamError::Invalid { name, expected } => e(
+            400,
+            "InvalidParameter",
+            format!("The specified parameter {name} is not valid: expected {expected}."),
+        ),
+        ParamError::Repeated { name } => e(
+            400,
+            "InvalidParameter",
+            format!("The parameter {name} is specified more than once with different values."),
+        ),
+        ParamError::BadIndex { name } => e(
+            400,
+            "InvalidParameter",
+            format!("The parameter {name} is not valid: list indexes are integers starting at 1."),
+        ),
+        ParamError::TooMany { name, max } if name == "Tag" => e(
+            403,
+            "QuotaExceed.Tags",
+            format!("The maximum number of tags is reached: at most {max} tags."),
+        ),
+        ParamError::TooMany { name, max } => e(
+            400,
+            "InvalidParameter",
+            format!("The parameter {name}.N accepts at most {max} items."),
+        ),
+    }
+}
+
+fn bad_value(name: &str, hint: &str) -> ErrorInfo {
+    let msg = format!("The specified parameter {name} is not valid. {hint}");
+    match name {
+        "SecurityGroupType" => e(400, "InvalidParameter.SecurityGroupType", msg),
+        "SecurityGroupIds" | "SecurityGroupId" => e(400, "InvalidSecurityGroupId.Malformed", msg),
+        // DescribeSecurityGroupAttribute documents `InvalidParamter` (sic) "Invalid Parameter.".
+        "Direction" => e(400, "InvalidParamter", msg),
+        "Attribute" => e(400, "InvalidParameter.AttributeNotSupported", msg),
+        "AcceptLanguage" => e(404, "InvalidAcceptLanguage.NotFound", msg),
+        _ => e(400, "InvalidParameter", msg),
+    }
+}
+
+fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo {
+    let not_valid = format!("The specified parameter {field} is not valid.");
+    match attr {
+        Attr::IpProtocol => e(
+            400,
+            "InvalidIpProtocol.ValueNotSupported",
+            format!("The parameter {field} must be specified with case insensitive TCP, UDP, ICMP, GRE or All."),
+        ),
+        Attr::PortRange => match problem {
+            Problem::Missing => e(400, "InvalidPortRange.Malformed", "The specified parameter PortRange must set."),
+            Problem::Malformed => e(
+                400,
+                "InvalidParam.PortRange",
+                format!("{not_valid} It should be two integers less than 65535 in ?/? format."),
+            ),
+            Problem::ProtocolMismatch if is_modify_rule(action) => e(
+                400,
+                "InvalidParam.ProtocolAndPortRangeMismatch",
+                format!("The specified Protocol and PortRange do not match: {field}."),
+            ),
+            _ if is_revoke(action) => e(400, "InvalidIpPortRange.Malformed", not_valid),
+            _ => e(
+                400,
+                "InvalidParam.PortRange",
+                format!("{not_valid} TCP and UDP take a/b with 1 <= a <= b <= 65535; other protocols take -1/-1."),
+            ),
+        },
+        Attr::SourcePortRange => e(400, "InvalidSourcePortRange.Malformed", not_valid),
+        Attr::Policy => e(400, "InvalidPolicy.Malformed", not_valid),
+        Attr::Priority if problem == Problem::Malformed => e(400, "InvalidPriority.Malformed", format!("The parameter {field} is invalid.")),
+        Attr::Priority => e(
+            400,
+            "InvalidPriority.ValueNotSupported",
+            format!("The specified parameter {field} is invalid: valid values are 1 to 100."),
+        ),
+        Attr::NicType => e(400, "InvalidNicType.ValueNotSupported", format!("The specified NicType does not exist: {field}.")),
+        Attr::RuleDescription => e(
+            400,
+            "InvalidSecurityGroupDiscription.Malformed",
+            format!("The specified security group rule description is not valid: {field} must be 1 to 512 characters."),
+        ),
+        Attr::SourceCidrIp if action == "RevokeSecurityGroup" => e(400, "InvalidSourceCidrIp.Malformed", not_valid),
+        Attr::SourceCidrIp => e(400, "InvalidParam.SourceCidrIp", not_valid),
+        Attr::DestCidrIp if is_revoke(action) || action == "ModifySecurityGroupEgressRule" => {
+            e(400, "InvalidDestCidrIp.Malformed", not_valid)
+        }
+        Attr::DestCidrIp => e(400, "InvalidParam.DestCidrIp", not_valid),
+        Attr::Ipv6SourceCidrIp => e(400, "InvalidParam.Ipv6SourceCidrIp", not_valid),
+        Attr::Ipv6DestCidrIp => e(400, "InvalidParam.Ipv6DestCidrIp", not_valid),
+        Attr::GroupName => e(
+            400,
+            "InvalidSecurityGroupName.Malformed",
+            "The specified parameter SecurityGroupName is not valid: 2 to 128 characters, starting with a letter, \
+             letters, digits, colons, underscores, periods and hyphens only, not starting with http:// or https://.",
+        ),
+        Attr::GroupDescription => {
+            let code = if action == "CreateSecurityGroup" {
+                "InvalidDescription.Malformed"
+            } else {
+                "InvalidSecurityGroupDiscription.Malformed"
+            };
+            e(
+                400,
+                code,
+                "The specified parameter Description is not valid: 2 to 256 characters, not starting with http:// or https://.",
+            )
+        }
+        Attr::GroupType => e(
+            400,
+            "InvalidParams.GroupType",
+            "The specified parameter SecurityGroupType is not valid. Valid values: normal, enterprise.",
+        ),
+        Attr::InnerAccessPolicy => e(
+            400,
+            "InvalidPolicy.Malformed",
+            "The Policy is invalid. Only 'Accept' and 'Drop' are supported. Ignore case.",
+        ),
+        Attr::TagKey => e(400, "InvalidTagKey.Malformed", format!("The specified parameter {field} is not valid.")),
+        Attr::TagValue => e(400, "InvalidTagValue.Malformed", format!("The specified parameter {field} is not valid.")),
+        Attr::ClientToken => e(
+            400,
+            "InvalidClientToken.ValueNotSupported",
+            "The ClientToken must contain only ASCII characters and be at most 64 characters long.",
+        ),
+        Attr::VpcId => e(404, "InvalidVpcId.NotFound", "Specified VPC does not exist."),
+        Attr::SecurityGroupId => e(400, "InvalidSecurityGroupId.Malformed", not_valid),
+        Attr::RuleId => e(400, "InvalidParam.SecurityGroupRuleId", "The specified parameter SecurityGroupRuleId is not valid."),
+        Attr::Direction => e(400, "InvalidParameter", not_valid),
+    }
+}
+
+fn domain(action: &str, d: &DomainError) -> ErrorInfo {
+    let side = |s: &Side, source: &'static str, dest: &'static str| -> &'static str {
+        match s {
+            Side::Source => source,
+            Side::Dest => dest,
+        }
+    };
+    match d {
+        DomainError::Invalid { attr, field, problem } => invalid(action, *attr, field, *problem),
+        DomainError::BothFamilies { side: s, at } => match s {
+            Side::Source => e(
+                400,
+                "InvalidParam.SourceIp",
+                format!("The Parameters SourceCidrIp and Ipv6SourceCidrIp{} cannot be set at the same time.", in_at(at)),
+            ),
+            Side::Dest => e(
+                400,
+                "InvalidParam.DestIp",
+                format!("The Parameters DestCidrIp and Ipv6DestCidrIp{} cannot be set at the same time.", in_at(at)),
+            ),
+        },
+        DomainError::MixedFamilies { .. } => e(400, "InvalidParameter.Conflict", "IPv6 and IPv4 addresses cannot exist at the same time."),
+        DomainError::V4ProtocolWithV6 { .. } => e(
+            400,
+            "InvalidParam.Ipv4ProtocolConflictWithIpv6Address",
+            "IPv6 address cannot be specified for IPv4-specific protocol.",
+        ),
+        DomainError::V6ProtocolWithV4 { .. } => e(
+            400,
+            "InvalidParam.Ipv6ProtocolConflictWithIpv4Address",
+            "IPv4 address cannot be specified for IPv6-specific protocol.",
+        ),
+        DomainError::SameSourceAndDest { .. } => e(
+            400,
+            "InvalidParamter.Conflict",
+            "The specified SourceCidrIp should be different from the DestCidrIp.",
+        ),
+        DomainError::MissingPeer { side: s, at } => match s {
+            Side::Source => e(
+                400,
+                "MissingParameter.Source",
+                format!(
+                    "One of the parameters SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId or SourcePrefixListId{} must be specified.",
+                    in_at(at)
+                ),
+            ),
+            Side::Dest => e(
+                400,
+                "MissingParameter.Dest",
+                format!(
+                    "One of the parameters DestCidrIp, Ipv6DestCidrIp, DestGroupId or DestPrefixListId{} must be specified.",
+                    in_at(at)
+                ),
+            ),
+        },
+        DomainError::ClassicPrefixList => e(
+            400,
+            "NotSupported.ClassicNetworkPrefixList",
+            "The prefix list is not supported when the network type of security group is classic.",
+        ),
+        DomainError::GroupPeerNicType { side: s } => e(
+            403,
+            side(s, "InvalidSourceGroupId.Mismatch", "InvalidDestGroupId.Mismatch"),
+            "NicType is required or NicType expects intranet.",
+        ),
+        DomainError::GroupNotFound { id } if action == "DeleteSecurityGroup" => e(
+            404,
+            "InvalidSecurityGroup.NotFound",
+            format!("The specified security group is not found: {id}."),
+        ),
+        DomainError::GroupNotFound { id } if action == "DescribeSecurityGroupReferences" => e(
+            404,
+            "InvalidSecurityGroupId.NotFound",
+            format!("The SecurityGroupId provided does not exist in our records: {id}."),
+        ),
+        DomainError::GroupNotFound { id } => e(
+            404,
+            "InvalidSecurityGroupId.NotFound",
+            format!("The specified SecurityGroupId does not exist: {id}."),
+        ),
+        DomainError::PeerGroupNotFound { side: Side::Source, id } => e(
+            404,
+            "InvalidSourceGroupId.NotFound",
+            format!("The SourceGroupId provided does not exist in our records: {id}."),
+        ),
+        DomainError::PeerGroupNotFound { side: Side::Dest, id } => e(
+            404,
+            "InvalidDestGroupId.NotFound",
+            format!("The DestGroupId provided does not exist in our records: {id}."),
+        ),
+        DomainError::PeerGroupOtherVpc { side: Side::Source } => e(
+            400,
+            "InvalidSourceGroupId.Mismatch",
+            "Specified security group and source group are not in the same VPC.",
+        ),
+        DomainError::PeerGroupOtherVpc { side: Side::Dest } => e(
+            400,
+            "InvalidDestGroupId.Mismatch",
+            "Specified security group and destination group are not in the same VPC.",
+        ),
+        DomainError::PeerNetworkType => e(
+            403,
+            "InvalidNetworkType.Conflict",
+            "The specified SecurityGroup network type should be same with SourceGroup network type (vpc or classic).",
+        ),
+        DomainError::SelfReference { side: Side::Source } => e(
+            403,
+            "InvalidParamter.Conflict",
+            "The specified SecurityGroupId should be different from the SourceGroupId.",
+        ),
+        DomainError::SelfReference { side: Side::Dest } => e(
+            403,
+            "InvalidSecurityGroup.IsSame",
+            "The authorized SecurityGroupId should be different from the DestGroupId.",
+        ),
+        DomainError::PrefixListNotFound { id } => e(
+            if action == "ModifySecurityGroupEgressRule" { 400 } else { 404 },
+            "InvalidPrefixListId.NotFound",
+            format!("The specified prefix list was not found: {id}."),
+        ),
+        DomainError::PortRangeListNotFound { id } => e(
+            400,
+            "InvalidPortRangeListId.NotFound",
+            format!("The specified port range list was not found: {id}."),
+        ),
+        DomainError::DuplicateInRequest => e(
+            400,
+            "InvalidParam.DuplicatePermissions",
+            "There are duplicate permissions in the specified parameter Permissions.",
+        ),
+        DomainError::RuleExists | DomainError::ModifyDuplicate => e(
+            400,
+            "InvalidOperation.RuleDuplicate",
+            "The security group rule is the same as another existing rule.",
+        ),
+        DomainError::RuleLimit { limit } => e(
+            if is_modify_rule(action) { 400 } else { 403 },
+            "AuthorizationLimitExceed",
+            format!("The limit of authorization records in the security group reaches: at most {limit} rules."),
+        ),
+        DomainError::GroupPeerLimit { limit } => e(
+            400,
+            "AuthorizedGroupRule.LimitExceed",
+            format!(
+                "The maximum number of authorization rules for security groups is exceeded. When authorization object of rule is security group, the limit is {limit}."
+            ),
+        ),
+        DomainError::EnterpriseDrop => e(
+            400,
+            "InvalidGroupParameter.OperationDenied",
+            "The attributes Policy, SourceGroupId, DestGroupId of enterprise level security groups are not allowed to be set or modified.",
+        ),
+        DomainError::EnterpriseGroupPeer => e(
+            400,
+            "InvalidGroupAuthParameter.OperationDenied",
+            "The security group can not authorize to enterprise level security group.",
+        ),
+        DomainError::RuleIdMalformed { id } => e(
+            400,
+            "InvalidParam.SecurityGroupRuleId",
+            format!("The specified parameter SecurityGroupRuleId is not valid: {id}."),
+        ),
+        DomainError::RuleIdNotFound { .. } if action == "ModifySecurityGroupEgressRule" => e(
+            404,
+            "SecurityGroupRule.NotFound",
+            "The target security group rule do not exist or the parameter Priority mismatch.",
+        ),
+        DomainError::RuleIdNotFound { id } => e(
+            404,
+            "InvalidSecurityGroupRuleId.NotFound",
+            format!("The specified SecurityGroupRuleId is not exists: {id}."),
+        ),
+        DomainError::RuleIdRepeated { id } => e(
+            400,
+            "InvalidParam.SecurityGroupRuleIdRepeated",
+            format!("The specified parameter SecurityGroupRuleId is repeated: {id}."),
+        ),
+        DomainError::RuleNotFound => e(
+            404,
+            "SecurityGroupRule.NotFound",
+            "The target security group rule do not exist or the parameter Priority mismatch.",
+        ),
+        DomainError::ModifyPeerKind => e(
+            400,
+            "InvalidOperation.ModifySgRuleEntityType",
+            "The source or destination type of the rules cannot be modified.",
+        ),
+        DomainError::ModifyNicType => e(400, "InvalidOperation.ModifyNicType", "NicType is not allowed to modify."),
+        DomainError::ModifyClear { field } => e(
+            400,
+            "InvalidParam.InvalidModifyRuleRequest",
+            format!("The request parameters are illegal: {field} has a value and cannot be cleared."),
+        ),
+        DomainError::Referenced => e(
+            403,
+            "DependencyViolation",
+            "The specified security group has been authorized in another one.",
+        ),
+        DomainError::GroupQuota { limit } => e(
+            403,
+            "QuotaExceed.SecurityGroup",
+            format!("The maximum number of security groups is reached: {limit}."),
+        ),
+        DomainError::EnterpriseNeedsVpc => e(
+            400,
+            "InvalidParams.VpcIdGroupType",
+            "Only VPC instance supports enterprise level security group.",
+        ),
+        DomainError::EnterprisePolicyFixed => e(
+            404,
+            "InvalidParameter.InnerAccessPolicy",
+            "The InnerAccessPolicy attribute of enterprise level security group can't be modified.",
+        ),
+        DomainError::DuplicateTagKey => e(400, "Duplicate.TagKey", "The Tag.N.Key contain duplicate key."),
+        DomainError::TokenMismatch => e(400, "IdempotentParameterMismatch", "The request is retried with updated parameters."),
+    }
+}

@@ -1,0 +1,373 @@
+//! ECS group actions: Create/Delete/Describe/Modify security groups, their policy, and references.
+
+use serde_json::{json, Map, Value};
+
+use crate::domain::names::{check_group_description, check_group_name, check_tags};
+use crate::domain::rule::Identity;
+use crate::domain::store::NewGroup;
+use crate::domain::values::{Direction, GroupType, Policy};
+use crate::domain::{Attr, DomainError, Problem};
+
+use super::super::{body, decode_token, encode_token, Ctx, Failure};
+use super::{group_id, render, scope};
+
+/// The account's default resource group (every account has one; terraform-flows.md S1 step 5
+/// expects a non-empty `ResourceGroupId`).
+const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmdefault00000";
+
+/// `Tag.N.Key` / `Tag.N.Value`, N 1–20; the older lower-case `Tag.N.key` / `Tag.N.value` too.
+fn tags(ctx: &Ctx, require_key: bool) -> Result<Vec<(String, String, String)>, Failure> {
+    let p = ctx.params;
+    let mut out = Vec::new();
+    for n in p.indexes("Tag", 20)? {
+        let at = format!("Tag.{n}");
+        let key = p
+            .get(&format!("{at}.Key"))
+            .or_else(|| p.get(&format!("{at}.key")))
+            .unwrap_or_default();
+        let value = p
+            .get(&format!("{at}.Value"))
+            .or_else(|| p.get(&format!("{at}.value")))
+            .unwrap_or_default();
+        if key.is_empty() && !require_key {
+            continue;
+        }
+        out.push((at, key.to_string(), value.to_string()));
+    }
+    Ok(out)
+}
+
+pub fn create(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let scope = scope(ctx)?;
+    let name = p.present("SecurityGroupName").unwrap_or_default();
+    if !name.is_empty() {
+        check_group_name(name, "SecurityGroupName", true)?;
+    }
+    let description = p.present("Description").unwrap_or_default();
+    if !description.is_empty() {
+        check_group_description(description, "Description")?;
+    }
+    let kind = match p.present("SecurityGroupType") {
+        None => GroupType::Normal,
+        Some(t) => t
+            .parse()
+            .map_err(|pr| DomainError::invalid(Attr::GroupType, "SecurityGroupType", pr))?,
+    };
+    let vpc_id = p.present("VpcId").map(str::to_string);
+    // VPCs are not emulated: any id of VPC shape is accepted, anything else does not exist.
+    if vpc_id.as_deref().is_some_and(|v| !v.starts_with("vpc-")) {
+        return Err(DomainError::invalid(Attr::VpcId, "VpcId", Problem::Malformed).into());
+    }
+    let tags = tags(ctx, true)?;
+    check_tags(&tags)?;
+    let new = NewGroup {
+        name: name.to_string(),
+        description: description.to_string(),
+        kind,
+        vpc_id,
+        resource_group_id: p
+            .present("ResourceGroupId")
+            .unwrap_or(DEFAULT_RESOURCE_GROUP)
+            .to_string(),
+        tags: tags.into_iter().map(|(_, k, v)| (k, v)).collect(),
+        identity: Identity::WithoutPriority,
+    };
+    let token = ctx.token()?;
+    let id = ctx.app.store.write(|s| {
+        s.idempotent(ctx.account, token.as_ref(), |s| {
+            s.create_group(&scope, new).map(Some)
+        })
+    })?;
+    Ok(body([("SecurityGroupId", id.unwrap_or_default().into())]))
+}
+
+pub fn delete(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let scope = scope(ctx)?;
+    let id = group_id(ctx)?;
+    ctx.app.store.write(|s| s.delete_group(&scope, id))?;
+    Ok(Map::new())
+}
+
+fn bad(name: &str, hint: &'static str) -> Failure {
+    Failure::BadValue {
+        name: name.to_string(),
+        hint,
+    }
+}
+
+/// DescribeSecurityGroups: filters, then either token paging (`MaxResults` ≤ 100, default 10;
+/// no `TotalCount`) or page paging (`PageNumber`/`PageSize` ≤ 50, default 10, with `TotalCount`),
+/// never both. Sorted by group id, descending (semantics.md §1.3).
+pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let scope = scope(ctx)?;
+    let region = match &scope.namespace {
+        crate::domain::group::Namespace::Region(r) => r.clone(),
+        crate::domain::group::Namespace::Edge => String::new(),
+    };
+    let one_id = p.present("SecurityGroupId");
+    let ids: Option<Vec<String>> = match p.present("SecurityGroupIds") {
+        None => None,
+        Some(text) => match serde_json::from_str::<Vec<String>>(text) {
+            Ok(v) if v.len() <= 100 => Some(v),
+            _ => {
+                return Err(bad(
+                    "SecurityGroupIds",
+                    "Use a JSON array of at most 100 security group IDs.",
+                ))
+            }
+        },
+    };
+    let name = p.present("SecurityGroupName");
+    let fuzzy = p.bool("FuzzyQuery")?.unwrap_or(false);
+    let vpc = p.present("VpcId");
+    let kind: Option<GroupType> = match p.present("SecurityGroupType") {
+        None => None,
+        Some(t) => Some(
+            t.parse()
+                .map_err(|_| bad("SecurityGroupType", "Valid values: normal, enterprise."))?,
+        ),
+    };
+    let network: Option<bool> = match p.present("NetworkType") {
+        None => None,
+        Some(n) if n.eq_ignore_ascii_case("vpc") => Some(true),
+        Some(n) if n.eq_ignore_ascii_case("classic") => Some(false),
+        Some(_) => return Err(bad("NetworkType", "Valid values: vpc, classic.")),
+    };
+    let rg = p.present("ResourceGroupId");
+    let managed = p.bool("ServiceManaged")?;
+    let tag_filter = tags(ctx, false)?;
+    let token_mode = p.present("MaxResults").is_some() || p.present("NextToken").is_some();
+    let page_mode = p.present("PageNumber").is_some() || p.present("PageSize").is_some();
+    if token_mode && page_mode {
+        return Err(Failure::PagingMixed);
+    }
+    let max_results = match p.int("MaxResults")? {
+        None => 10,
+        Some(n) if (1..=100).contains(&n) => n as usize,
+        Some(_) => return Err(bad("MaxResults", "Valid values: 1 to 100.")),
+    };
+    let start: Option<String> = match p.present("NextToken") {
+        None => None,
+        Some(t) => Some(
+            decode_token(t)
+                .filter(|s| s.starts_with("sg-"))
+                .ok_or(Failure::BadNextToken)?,
+        ),
+    };
+    let page_number = match p.int("PageNumber")? {
+        None => 1,
+        Some(n) if n >= 1 => n as usize,
+        Some(_) => return Err(bad("PageNumber", "Page numbers start at 1.")),
+    };
+    let page_size = match p.int("PageSize")? {
+        None => 10,
+        Some(n) if (1..=50).contains(&n) => n as usize,
+        Some(_) => return Err(bad("PageSize", "Valid values: 1 to 50.")),
+    };
+    if p.bool("DryRun")? == Some(true) {
+        return Err(Failure::DryRun);
+    }
+    ctx.app.store.read(|s| {
+        let keep = |g: &&crate::domain::group::Group| {
+            one_id.is_none_or(|id| g.id == id)
+                && ids.as_ref().is_none_or(|ids| ids.contains(&g.id))
+                && name.is_none_or(|n| {
+                    if fuzzy {
+                        g.name.contains(n)
+                    } else {
+                        g.name == n
+                    }
+                })
+                && vpc.is_none_or(|v| g.vpc_id.as_deref() == Some(v))
+                && kind.is_none_or(|k| g.kind == k)
+                && network.is_none_or(|n| g.is_vpc() == n)
+                && rg.is_none_or(|r| g.resource_group_id == r)
+                && managed.is_none_or(|m| !m)
+                && tag_filter.iter().all(|(_, k, v)| {
+                    g.tags
+                        .iter()
+                        .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))
+                })
+        };
+        let mut out = Map::new();
+        out.insert("RegionId".into(), region.into());
+        if token_mode {
+            let mut page: Vec<Value> = Vec::new();
+            let mut next = String::new();
+            for g in s
+                .groups_in(&scope)
+                .rev()
+                .filter(|g| start.as_deref().is_none_or(|st| g.id.as_str() <= st))
+                .filter(keep)
+            {
+                if page.len() == max_results {
+                    next = encode_token(&g.id);
+                    break;
+                }
+                page.push(render::group(g));
+            }
+            out.insert("NextToken".into(), next.into());
+            out.insert("SecurityGroups".into(), json!({ "SecurityGroup": page }));
+        } else {
+            let all: Vec<&crate::domain::group::Group> =
+                s.groups_in(&scope).rev().filter(keep).collect();
+            let page: Vec<Value> = all
+                .iter()
+                .skip((page_number - 1).saturating_mul(page_size))
+                .take(page_size)
+                .map(|g| render::group(g))
+                .collect();
+            out.insert("TotalCount".into(), all.len().into());
+            out.insert("PageNumber".into(), page_number.into());
+            out.insert("PageSize".into(), page_size.into());
+            out.insert("SecurityGroups".into(), json!({ "SecurityGroup": page }));
+        }
+        Ok(out)
+    })
+}
+
+/// DescribeSecurityGroupAttribute. Without `MaxResults` every rule comes back in one answer
+/// (terraform-flows.md F5; the documented default of 500 would also cover the default limit of 200).
+pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let scope = scope(ctx)?;
+    let id = group_id(ctx)?;
+    let direction: Option<Direction> = match p.present("Direction") {
+        None | Some("all") => None,
+        Some("ingress") => Some(Direction::Ingress),
+        Some("egress") => Some(Direction::Egress),
+        Some(_) => return Err(bad("Direction", "Valid values: ingress, egress, all.")),
+    };
+    let limit = match p.int("MaxResults")? {
+        None => usize::MAX,
+        Some(n) if (10..=1000).contains(&n) => n as usize,
+        Some(_) => return Err(bad("MaxResults", "Valid values: 10 to 1000.")),
+    };
+    let from: u64 = match p.present("NextToken") {
+        None => 0,
+        Some(t) => decode_token(t)
+            .and_then(|s| s.strip_prefix("r").and_then(|n| n.parse().ok()))
+            .ok_or(Failure::BadNextToken)?,
+    };
+    let snapshot = match p.present("Attribute") {
+        None => false,
+        Some("snapshotPolicyIds") => true,
+        Some(_) => return Err(bad("Attribute", "Valid value: snapshotPolicyIds.")),
+    };
+    let nic_param = p.get("NicType");
+    ctx.app.store.read(|s| {
+        let g = s.group(&scope, id)?;
+        let nic = g.describe_nic(nic_param);
+        let (rules, next) = g.rules.page(from, limit, |r| {
+            direction.is_none_or(|d| r.direction == d) && nic.is_none_or(|n| r.nic == n)
+        });
+        let permissions: Vec<Value> = rules.into_iter().map(|r| render::rule(s, g, r)).collect();
+        let mut out = body([
+            ("RegionId", g_region(g).into()),
+            ("SecurityGroupId", g.id.clone().into()),
+            ("SecurityGroupName", g.name.clone().into()),
+            ("Description", g.description.clone().into()),
+            ("VpcId", g.vpc_id.clone().unwrap_or_default().into()),
+            ("InnerAccessPolicy", g.inner_policy.as_str().into()),
+            (
+                "NextToken",
+                next.map(|n| encode_token(&format!("r{n}")))
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            ("Permissions", json!({ "Permission": permissions })),
+        ]);
+        if snapshot {
+            out.insert(
+                "SnapshotPolicyIds".into(),
+                json!({ "SnapshotPolicyId": [] }),
+            );
+        }
+        Ok(out)
+    })
+}
+
+fn g_region(g: &crate::domain::group::Group) -> String {
+    match &g.scope.namespace {
+        crate::domain::group::Namespace::Region(r) => r.clone(),
+        crate::domain::group::Namespace::Edge => String::new(),
+    }
+}
+
+/// ModifySecurityGroupAttribute: a parameter left out leaves its field alone; an empty
+/// `Description=` clears the description (terraform-flows.md §7 decision 3); an empty name is
+/// treated as left out (names must be at least 2 characters).
+pub fn modify_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let scope = scope(ctx)?;
+    let id = group_id(ctx)?;
+    let name = p.present("SecurityGroupName");
+    if let Some(n) = name {
+        check_group_name(n, "SecurityGroupName", true)?;
+    }
+    let description = p.get("Description");
+    if let Some(d) = description.filter(|d| !d.is_empty()) {
+        check_group_description(d, "Description")?;
+    }
+    ctx.app.store.write(|s| {
+        s.modify_group(
+            &scope,
+            id,
+            name.map(str::to_string),
+            description.map(str::to_string),
+        )
+    })?;
+    Ok(Map::new())
+}
+
+/// ModifySecurityGroupPolicy: `InnerAccessPolicy` Accept/Drop, case-insensitive.
+pub fn modify_policy(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let scope = scope(ctx)?;
+    let id = group_id(ctx)?;
+    let policy: Policy = p
+        .required("InnerAccessPolicy")?
+        .parse()
+        .map_err(|pr| DomainError::invalid(Attr::InnerAccessPolicy, "InnerAccessPolicy", pr))?;
+    let token = ctx.token()?;
+    ctx.app.store.write(|s| {
+        s.idempotent(ctx.account, token.as_ref(), |s| {
+            s.set_inner_policy(&scope, id, policy).map(|_| None)
+        })
+    })?;
+    Ok(Map::new())
+}
+
+/// DescribeSecurityGroupReferences: for each of 1–10 groups, the other groups whose rules name it.
+pub fn describe_references(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let scope = scope(ctx)?;
+    let hint = "The parameter SecurityGroupId.N is essential and size should less than 10.";
+    let ids = ctx
+        .params
+        .scalar_list("SecurityGroupId", 10)
+        .map_err(|_| bad("SecurityGroupId", hint))?;
+    if ids.is_empty() {
+        return Err(bad("SecurityGroupId", hint));
+    }
+    ctx.app.store.read(|s| {
+        let mut refs = Vec::new();
+        for id in &ids {
+            s.group(&scope, id)?;
+            let referencing: Vec<Value> = s
+                .referencing(id)
+                .into_iter()
+                .map(|(gid, account)| json!({"SecurityGroupId": gid, "AliUid": account}))
+                .collect();
+            refs.push(json!({
+                "SecurityGroupId": id,
+                "ReferencingSecurityGroups": {"ReferencingSecurityGroup": referencing},
+            }));
+        }
+        Ok(body([(
+            "SecurityGroupReferences",
+            json!({ "SecurityGroupReference": refs }),
+        )]))
+    })
+}

@@ -1,0 +1,116 @@
+//! ECS (API version 2014-05-26): the action table and what all ECS handlers share (region, scope,
+//! rule parameters in their two encodings).
+
+mod errors;
+mod groups;
+mod regions;
+mod render;
+mod rules;
+
+use crate::domain::cidr::Ipv6Text;
+use crate::domain::group::{Namespace, Scope};
+use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleInput, FIELDS};
+use crate::domain::values::Direction;
+
+use super::{Ctx, Failure, Handler, Product};
+
+pub static PRODUCT: Product = Product {
+    name: "Ecs",
+    host: "ecs.aliyuncs.com",
+    version: "2014-05-26",
+    actions: ACTIONS,
+    describe: errors::describe,
+};
+
+static ACTIONS: &[(&str, Handler)] = &[
+    ("CreateSecurityGroup", groups::create),
+    ("DeleteSecurityGroup", groups::delete),
+    ("DescribeSecurityGroups", groups::describe_groups),
+    ("DescribeSecurityGroupAttribute", groups::describe_attribute),
+    ("ModifySecurityGroupAttribute", groups::modify_attribute),
+    ("ModifySecurityGroupPolicy", groups::modify_policy),
+    (
+        "DescribeSecurityGroupReferences",
+        groups::describe_references,
+    ),
+    ("DescribeRegions", regions::describe_regions),
+    ("AuthorizeSecurityGroup", rules::authorize_ingress),
+    ("AuthorizeSecurityGroupEgress", rules::authorize_egress),
+    ("RevokeSecurityGroup", rules::revoke_ingress),
+    ("RevokeSecurityGroupEgress", rules::revoke_egress),
+    ("ModifySecurityGroupRule", rules::modify_ingress),
+    ("ModifySecurityGroupEgressRule", rules::modify_egress),
+];
+
+/// Rules being created or changed: IPv6 compressed, a peer required, Description 1–512 characters.
+const CREATE: Dialect = Dialect {
+    ipv6_text: Ipv6Text::Compressed,
+    require_peer: true,
+    group_peers: true,
+    description: Some((1, 512)),
+};
+
+/// Rules used as a pattern (revoke by match): Description is ignored, never validated
+/// (terraform-flows.md S2a step 9).
+const MATCH: Dialect = Dialect {
+    description: None,
+    ..CREATE
+};
+
+/// At most 100 rules per call (`Permissions.N`, N 1–100, inventory.md).
+const MAX_PERMISSIONS: usize = 100;
+
+/// `RegionId`: required on every action but DescribeRegions; must be a known region.
+fn region(ctx: &Ctx) -> Result<String, Failure> {
+    let r = ctx.params.required("RegionId")?;
+    if regions::is_known(r) {
+        Ok(r.to_string())
+    } else {
+        Err(Failure::UnknownRegion(r.to_string()))
+    }
+}
+
+fn scope(ctx: &Ctx) -> Result<Scope, Failure> {
+    Ok(Scope {
+        account: ctx.account.to_string(),
+        namespace: Namespace::Region(region(ctx)?),
+    })
+}
+
+fn group_id<'a>(ctx: &'a Ctx) -> Result<&'a str, Failure> {
+    Ok(ctx.params.required("SecurityGroupId")?)
+}
+
+/// The rules of a call: `Permissions.N.*` or the deprecated flat parameters describing one rule,
+/// never both (`InvalidParam.Permissions`, AuthorizeSecurityGroup doc).
+fn rule_inputs(ctx: &Ctx, direction: Direction) -> Result<Vec<RuleInput>, Failure> {
+    let p = ctx.params;
+    let indexes = p.indexes("Permissions", MAX_PERMISSIONS)?;
+    let flat = FIELDS.iter().any(|f| p.present(f).is_some());
+    if indexes.is_empty() {
+        return Ok(vec![RuleInput::collect("", direction, |f| {
+            (f.to_string(), p.get(f).map(str::to_string))
+        })]);
+    }
+    if flat {
+        return Err(Failure::Conflict);
+    }
+    Ok(indexes
+        .into_iter()
+        .map(|n| {
+            let at = format!("Permissions.{n}");
+            RuleInput::collect(at.clone(), direction, |f| {
+                let name = format!("{at}.{f}");
+                let v = p.get(&name).map(str::to_string);
+                (name, v)
+            })
+        })
+        .collect())
+}
+
+fn drafts(inputs: &[RuleInput], dialect: &Dialect) -> Result<Vec<RuleDraft>, Failure> {
+    inputs
+        .iter()
+        .map(|i| parse_rule(i, dialect).map_err(Failure::from))
+        .collect()
+}

@@ -1,0 +1,309 @@
+//! The products on the shared wire and domain. Each product is a table of actions, an error table
+//! (`Failure` → `(Code, HTTP status, Message)`) and renderers; handlers never write an error string.
+
+pub mod ecs;
+
+use std::time::Instant;
+
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use crate::domain::store::Token;
+use crate::domain::{Attr, DomainError, Problem};
+use crate::rpc::{envelope, ErrorInfo, Format, ParamError, Params, RpcRequest};
+use crate::App;
+
+/// Everything that can make a call fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Param(ParamError),
+    Domain(DomainError),
+    /// Rule parameters of two kinds that must not be combined: flat fields with `Permissions.N`,
+    /// or `SecurityGroupRuleId.N` with rules.
+    Conflict,
+    /// A value the action does not accept; the product picks the code by parameter name.
+    BadValue {
+        name: String,
+        hint: &'static str,
+    },
+    /// `DryRun=true` passed its checks.
+    DryRun,
+    BadNextToken,
+    /// Page-number paging mixed with token paging.
+    PagingMixed,
+    UnknownRegion(String),
+    MissingAction,
+    MissingVersion,
+    UnknownVersion(String),
+    UnknownAction(String),
+    BodyTooLarge,
+    Method,
+}
+
+impl From<ParamError> for Failure {
+    fn from(e: ParamError) -> Self {
+        Failure::Param(e)
+    }
+}
+
+impl From<DomainError> for Failure {
+    fn from(e: DomainError) -> Self {
+        Failure::Domain(e)
+    }
+}
+
+/// What a handler gets.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub account: &'a str,
+    pub action: &'static str,
+    pub params: &'a Params,
+}
+
+/// Parameters every RPC call may carry that are not business parameters: left out of the
+/// ClientToken fingerprint so a retry with a fresh nonce and timestamp is still "the same request".
+const COMMON_PARAMS: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "Timestamp",
+    "SignatureNonce",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureType",
+    "Signature",
+    "AccessKeyId",
+    "SecurityToken",
+    "ClientToken",
+    "OwnerId",
+    "OwnerAccount",
+    "ResourceOwnerId",
+    "ResourceOwnerAccount",
+];
+
+impl Ctx<'_> {
+    /// The request's `ClientToken`, if any: ASCII, at most 64 characters (semantics.md §1.0).
+    pub fn token(&self) -> Result<Option<Token>, Failure> {
+        let Some(value) = self.params.present("ClientToken") else {
+            return Ok(None);
+        };
+        if !value.is_ascii() || value.len() > 64 {
+            return Err(
+                DomainError::invalid(Attr::ClientToken, "ClientToken", Problem::Malformed).into(),
+            );
+        }
+        Ok(Some(Token {
+            value: value.to_string(),
+            fingerprint: format!(
+                "{}\n{}",
+                self.action,
+                self.params.fingerprint(COMMON_PARAMS)
+            ),
+        }))
+    }
+}
+
+pub type Handler = fn(&Ctx) -> Result<Map<String, Value>, Failure>;
+
+/// One product: its version, endpoint host, actions and error table.
+pub struct Product {
+    /// As in `Recommend` links: `Ecs`, `Ens`.
+    pub name: &'static str,
+    pub host: &'static str,
+    pub version: &'static str,
+    pub actions: &'static [(&'static str, Handler)],
+    pub describe: fn(&str, &Failure) -> ErrorInfo,
+}
+
+static PRODUCTS: &[&Product] = &[&ecs::PRODUCT];
+
+/// Errors no product owns: the gateway's own (semantics.md §3.7).
+fn common(f: &Failure) -> Option<ErrorInfo> {
+    let missing = |p: &str| {
+        format!("The input parameter \"{p}\" that is mandatory for processing this request is not supplied.")
+    };
+    Some(match f {
+        Failure::MissingAction => ErrorInfo::new(400, "MissingParameter", missing("Action")),
+        Failure::MissingVersion => ErrorInfo::new(400, "MissingParameter", missing("Version")),
+        Failure::UnknownVersion(v) => ErrorInfo::new(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version is not valid: {v}."),
+        ),
+        Failure::UnknownAction(a) => ErrorInfo::new(
+            404,
+            "InvalidAction.NotFound",
+            format!("Specified api is not found, please check your url and method: {a}."),
+        ),
+        Failure::BodyTooLarge => ErrorInfo::new(
+            413,
+            "RequestEntityTooLarge",
+            format!(
+                "The request body exceeds the limit of {} bytes.",
+                crate::rpc::MAX_BODY_BYTES
+            ),
+        ),
+        Failure::Method => ErrorInfo::new(
+            403,
+            "UnsupportedHTTPMethod",
+            "This http method is not supported.",
+        ),
+        _ => return None,
+    })
+}
+
+/// What the request log line needs to know about an answer.
+pub struct Outcome {
+    pub product: &'static str,
+    pub action: String,
+    pub status: u16,
+    pub code: Option<String>,
+}
+
+/// An error answer outside any product (bad method, body too large, unknown version).
+pub fn gateway_error(format: Format, request_id: &str, f: &Failure) -> (Response, Outcome) {
+    let info = common(f).unwrap_or_else(|| {
+        ErrorInfo::new(
+            500,
+            "InternalError",
+            "The request processing has failed due to some unknown error.",
+        )
+    });
+    let resp = envelope::error(format, request_id, "ecs.aliyuncs.com", "Ecs", &info);
+    let outcome = Outcome {
+        product: "-",
+        action: String::new(),
+        status: info.status,
+        code: Some(info.code),
+    };
+    (resp, outcome)
+}
+
+/// Route one decoded RPC call to its product and action, and write the answer.
+pub fn handle(app: &App, req: RpcRequest, request_id: &str) -> (Response, Outcome) {
+    let Some(version) = req.version.as_deref() else {
+        return gateway_error(req.format, request_id, &Failure::MissingVersion);
+    };
+    let Some(product) = PRODUCTS.iter().find(|p| p.version == version) else {
+        return gateway_error(
+            req.format,
+            request_id,
+            &Failure::UnknownVersion(version.to_string()),
+        );
+    };
+    let action_name = req.action.clone().unwrap_or_default();
+    let fail = |f: Failure| -> (Response, Outcome) {
+        let info = common(&f).unwrap_or_else(|| (product.describe)(&action_name, &f));
+        let resp = envelope::error(req.format, request_id, product.host, product.name, &info);
+        let outcome = Outcome {
+            product: product.name,
+            action: action_name.clone(),
+            status: info.status,
+            code: Some(info.code),
+        };
+        (resp, outcome)
+    };
+    if req.action.is_none() {
+        return fail(Failure::MissingAction);
+    }
+    let Some((action, handler)) = product.actions.iter().find(|(a, _)| *a == action_name) else {
+        return fail(Failure::UnknownAction(action_name.clone()));
+    };
+    let params = match &req.params {
+        Ok(p) => p,
+        Err(e) => return fail(Failure::Param(e.clone())),
+    };
+    let ctx = Ctx {
+        app,
+        account: &app.default_account,
+        action,
+        params,
+    };
+    match handler(&ctx) {
+        Ok(body) => (
+            envelope::success(req.format, action, request_id, body),
+            Outcome {
+                product: product.name,
+                action: action.to_string(),
+                status: 200,
+                code: None,
+            },
+        ),
+        Err(f) => fail(f),
+    }
+}
+
+/// `yyyy-MM-ddTHH:mm:ssZ` (semantics.md §5 #15).
+pub fn timestamp(unix: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
+/// A body built from `(key, value)` pairs, in order.
+pub fn body<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Log one line per request.
+pub fn log(outcome: &Outcome, request_id: &str, started: Instant) {
+    tracing::info!(
+        target: "sgmock::request",
+        product = outcome.product,
+        action = %outcome.action,
+        status = outcome.status,
+        code = outcome.code.as_deref().unwrap_or(""),
+        latency_us = started.elapsed().as_micros() as u64,
+        request_id = %request_id,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_second_precision_and_a_z() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(timestamp(1_795_458_332), "2026-11-23T18:25:32Z");
+    }
+}
+
+/// An opaque paging token: the hex of where the next page starts.
+pub fn encode_token(position: &str) -> String {
+    position.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The inverse of [`encode_token`]; `None` for anything we did not issue.
+pub fn decode_token(token: &str) -> Option<String> {
+    if !token.len().is_multiple_of(2) || token.len() > 512 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..token.len())
+        .step_by(2)
+        .map(|i| {
+            token
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_garbage_is_refused() {
+        assert_eq!(
+            decode_token(&encode_token("sg-abc")).as_deref(),
+            Some("sg-abc")
+        );
+        assert_eq!(decode_token("zz"), None);
+        assert_eq!(decode_token("abc"), None);
+        assert_eq!(decode_token("ff"), None);
+    }
+}

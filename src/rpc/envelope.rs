@@ -1,0 +1,192 @@
+//! The one writer of RPC answers: RequestId, JSON or XML, success and error bodies.
+//!
+//! Success: `{RequestId, …}` (XML root `<{Action}Response>`). Error:
+//! `{RequestId, HostId, Code, Message, Recommend}` (XML root `<Error>`) with the product's HTTP status
+//! (semantics.md §3.5, §3.6). Success bodies never carry `Code` (pop-core treats one as an error,
+//! clients.md §5).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+}
+
+/// An error as a product describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ErrorInfo {
+    pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> ErrorInfo {
+        ErrorInfo {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An upper-case UUID, as Alibaba's RequestIds look (`473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`).
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
+}
+
+const JSON_TYPE: &str = "application/json;charset=utf-8";
+const XML_TYPE: &str = "text/xml;charset=utf-8";
+
+fn respond(status: u16, format: Format, request_id: &str, body: Vec<u8>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let ct = match format {
+        Format::Json => JSON_TYPE,
+        Format::Xml => XML_TYPE,
+    };
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-acs-request-id", v);
+    }
+    resp
+}
+
+fn with_request_id(request_id: &str, body: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::with_capacity(body.len() + 1);
+    out.insert("RequestId".into(), Value::String(request_id.to_string()));
+    out.extend(body);
+    out
+}
+
+/// A success answer. `action` must be a known action name (it becomes the XML root element).
+pub fn success(
+    format: Format,
+    action: &str,
+    request_id: &str,
+    body: Map<String, Value>,
+) -> Response {
+    let body = with_request_id(request_id, body);
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
+        Format::Xml => to_xml(&format!("{action}Response"), &body).into_bytes(),
+    };
+    respond(200, format, request_id, bytes)
+}
+
+/// An error answer. `product` names the product in `Recommend` (`Ecs`, `Ens`).
+pub fn error(
+    format: Format,
+    request_id: &str,
+    host_id: &str,
+    product: &str,
+    info: &ErrorInfo,
+) -> Response {
+    let mut body = Map::new();
+    body.insert("RequestId".into(), request_id.into());
+    body.insert("HostId".into(), host_id.into());
+    body.insert("Code".into(), info.code.clone().into());
+    body.insert("Message".into(), info.message.clone().into());
+    body.insert(
+        "Recommend".into(),
+        format!(
+            "https://api.aliyun.com/troubleshoot?q={}&product={}&requestId={}",
+            info.code, product, request_id
+        )
+        .into(),
+    );
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
+        Format::Xml => to_xml("Error", &body).into_bytes(),
+    };
+    respond(info.status, format, request_id, bytes)
+}
+
+/// Alibaba's XML mapping of the JSON shape: an object is an element per key; an array under key `K`
+/// is one `<K>` element per item (so `{"Permissions":{"Permission":[a,b]}}` becomes
+/// `<Permissions><Permission>a</Permission><Permission>b</Permission></Permissions>`).
+pub fn to_xml(root: &str, body: &Map<String, Value>) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    out.push('<');
+    out.push_str(root);
+    out.push('>');
+    write_members(&mut out, body);
+    out.push_str("</");
+    out.push_str(root);
+    out.push('>');
+    out
+}
+
+fn write_members(out: &mut String, map: &Map<String, Value>) {
+    for (k, v) in map {
+        match v {
+            Value::Array(items) => {
+                for item in items {
+                    write_element(out, k, item);
+                }
+            }
+            other => write_element(out, k, other),
+        }
+    }
+}
+
+fn write_element(out: &mut String, name: &str, v: &Value) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    match v {
+        Value::Object(m) => write_members(out, m),
+        Value::String(s) => out.push_str(&quick_xml::escape::escape(s.as_str())),
+        Value::Null => {}
+        // Nested arrays do not occur in these APIs; render items in sequence if they ever do.
+        Value::Array(items) => {
+            for item in items {
+                write_element(out, name, item);
+            }
+        }
+        other => out.push_str(&other.to_string()),
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn xml_follows_the_json_shape_with_arrays_as_repeated_elements() {
+        let body = json!({
+            "RequestId": "R",
+            "Permissions": {"Permission": [{"PortRange": "22/22"}, {"PortRange": "-1/-1"}]},
+            "Description": "a<b&c",
+            "TotalCount": 2,
+            "Empty": {"Tag": []}
+        });
+        let Value::Object(m) = body else {
+            unreachable!()
+        };
+        assert_eq!(
+            to_xml("DescribeSecurityGroupAttributeResponse", &m),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><DescribeSecurityGroupAttributeResponse>\
+             <RequestId>R</RequestId><Permissions><Permission><PortRange>22/22</PortRange></Permission>\
+             <Permission><PortRange>-1/-1</PortRange></Permission></Permissions>\
+             <Description>a&lt;b&amp;c</Description><TotalCount>2</TotalCount><Empty></Empty>\
+             </DescribeSecurityGroupAttributeResponse>"
+        );
+    }
+
+    #[test]
+    fn request_ids_are_upper_case_uuids() {
+        let id = new_request_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(id, id.to_ascii_uppercase());
+        assert_eq!(id.matches('-').count(), 4);
+    }
+}

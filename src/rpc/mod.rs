@@ -1,0 +1,9 @@
+//! The RPC wire, product-neutral: decoding requests into parameters and writing answers.
+
+pub mod envelope;
+pub mod params;
+pub mod request;
+
+pub use envelope::{ErrorInfo, Format};
+pub use params::{ParamError, Params};
+pub use request::{RpcRequest, MAX_BODY_BYTES};

@@ -1,0 +1,217 @@
+//! The request's parameters as one de-duplicated set, with typed accessors and the ECS list
+//! flattening (`Key.N`, `Key.N.Field`, N from 1).
+//!
+//! A key sent twice with different values is refused rather than silently resolved: which copy a
+//! real gateway would use is undocumented, and a test that sends both has a bug worth seeing.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// A parameter problem the wire layer can see without knowing the action's meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamError {
+    /// Required and absent (or empty).
+    Missing { name: String },
+    /// Present but not of the expected type.
+    Invalid {
+        name: String,
+        expected: &'static str,
+    },
+    /// Sent more than once with different values.
+    Repeated { name: String },
+    /// A list index that is not a number from 1.
+    BadIndex { name: String },
+    /// More list items than documented.
+    TooMany { name: String, max: usize },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    map: HashMap<String, String>,
+}
+
+impl Params {
+    /// Merge pairs (query first, then body). Identical repeats are harmless; conflicting ones are not.
+    pub fn from_pairs(
+        pairs: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Params, ParamError> {
+        let mut map: HashMap<String, String> = HashMap::new();
+        for (k, v) in pairs {
+            match map.get(&k) {
+                Some(old) if *old != v => return Err(ParamError::Repeated { name: k }),
+                Some(_) => {}
+                None => {
+                    map.insert(k, v);
+                }
+            }
+        }
+        Ok(Params { map })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(String::as_str)
+    }
+
+    /// Present and not empty.
+    pub fn present(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, name: &str) -> Result<&str, ParamError> {
+        self.present(name).ok_or_else(|| ParamError::Missing {
+            name: name.to_string(),
+        })
+    }
+
+    /// An integer, if present and not empty.
+    pub fn int(&self, name: &str) -> Result<Option<i64>, ParamError> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| ParamError::Invalid {
+                name: name.to_string(),
+                expected: "an integer",
+            }),
+        }
+    }
+
+    /// A boolean, case-insensitively: Python SDKs send `True`/`False`, Node ones `true`/`false`
+    /// (inventory.md, bool note).
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ParamError> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(ParamError::Invalid {
+                name: name.to_string(),
+                expected: "true or false",
+            }),
+        }
+    }
+
+    /// The indexes N of a flattened list `prefix.N` / `prefix.N.Field`, ascending, each 1..=max.
+    pub fn indexes(&self, prefix: &str, max: usize) -> Result<Vec<usize>, ParamError> {
+        let mut found = std::collections::BTreeSet::new();
+        for key in self.map.keys() {
+            let Some(rest) = key.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else {
+                continue;
+            };
+            let n_text = rest.split('.').next().unwrap_or(rest);
+            let n: usize = match n_text.parse() {
+                Ok(n) if n >= 1 && n_text.bytes().all(|c| c.is_ascii_digit()) => n,
+                _ => return Err(ParamError::BadIndex { name: key.clone() }),
+            };
+            if n > max {
+                return Err(ParamError::TooMany {
+                    name: prefix.to_string(),
+                    max,
+                });
+            }
+            found.insert(n);
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    /// A flattened list of scalars `prefix.N`, in index order.
+    pub fn scalar_list(&self, prefix: &str, max: usize) -> Result<Vec<String>, ParamError> {
+        Ok(self
+            .indexes(prefix, max)?
+            .into_iter()
+            .filter_map(|n| self.get(&format!("{prefix}.{n}")).map(str::to_string))
+            .collect())
+    }
+
+    /// Whether any key starts with `prefix.` (a flattened list is present).
+    pub fn has_list(&self, prefix: &str) -> bool {
+        self.map
+            .keys()
+            .any(|k| k.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')))
+    }
+
+    /// A stable digest of the parameters, minus `skip`, for ClientToken idempotency: two requests
+    /// with the same business parameters have the same fingerprint whatever the wire order.
+    pub fn fingerprint(&self, skip: &[&str]) -> String {
+        let sorted: BTreeMap<&String, &String> = self
+            .map
+            .iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .collect();
+        let mut out = String::new();
+        for (k, v) in sorted {
+            // Length-prefixed so no value can imitate a separator.
+            out.push_str(&format!("{}:{}{}:{}", k.len(), k, v.len(), v));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(pairs: &[(&str, &str)]) -> Params {
+        Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+    }
+
+    #[test]
+    fn repeated_keys_with_different_values_are_refused() {
+        let e = Params::from_pairs(vec![("A".into(), "1".into()), ("A".into(), "2".into())])
+            .unwrap_err();
+        assert_eq!(e, ParamError::Repeated { name: "A".into() });
+        assert!(
+            Params::from_pairs(vec![("A".into(), "1".into()), ("A".into(), "1".into())]).is_ok()
+        );
+    }
+
+    #[test]
+    fn list_indexes_start_at_one_and_respect_the_maximum() {
+        let x = p(&[
+            ("Permissions.2.IpProtocol", "tcp"),
+            ("Permissions.10.IpProtocol", "tcp"),
+            ("PermissionsX", "y"),
+        ]);
+        assert_eq!(x.indexes("Permissions", 100).unwrap(), vec![2, 10]);
+        assert!(matches!(
+            p(&[("Permissions.0.IpProtocol", "tcp")]).indexes("Permissions", 100),
+            Err(ParamError::BadIndex { .. })
+        ));
+        assert!(matches!(
+            p(&[("Permissions.a.IpProtocol", "tcp")]).indexes("Permissions", 100),
+            Err(ParamError::BadIndex { .. })
+        ));
+        assert!(matches!(
+            p(&[("Permissions.+1.IpProtocol", "tcp")]).indexes("Permissions", 100),
+            Err(ParamError::BadIndex { .. })
+        ));
+        assert_eq!(
+            p(&[("SecurityGroupRuleId.101", "sgr-a")]).indexes("SecurityGroupRuleId", 100),
+            Err(ParamError::TooMany {
+                name: "SecurityGroupRuleId".into(),
+                max: 100
+            })
+        );
+        let ids = p(&[
+            ("SecurityGroupRuleId.2", "b"),
+            ("SecurityGroupRuleId.1", "a"),
+        ]);
+        assert_eq!(
+            ids.scalar_list("SecurityGroupRuleId", 100).unwrap(),
+            vec!["a", "b"]
+        );
+    }
+
+    #[test]
+    fn booleans_accept_python_and_node_spellings() {
+        let x = p(&[("A", "True"), ("B", "false"), ("C", "yes")]);
+        assert_eq!(x.bool("A"), Ok(Some(true)));
+        assert_eq!(x.bool("B"), Ok(Some(false)));
+        assert!(x.bool("C").is_err());
+        assert_eq!(x.bool("D"), Ok(None));
+    }
+
+    #[test]
+    fn fingerprint_ignores_order_and_skipped_keys() {
+        let a = p(&[("A", "1"), ("B", "2"), ("Timestamp", "t1")]);
+        let b = p(&[("B", "2"), ("A", "1"), ("Timestamp", "t2")]);
+        assert_eq!(a.fingerprint(&["Timestamp"]), b.fingerprint(&["Timestamp"]));
+        assert_ne!(a.fingerprint(&[]), b.fingerprint(&[]));
+    }
+}

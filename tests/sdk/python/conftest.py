@@ -1,0 +1,46 @@
+"""Starts a real sgmock process on a free loopback port and builds official SDK clients for it."""
+
+import os
+import pathlib
+import subprocess
+
+import pytest
+from alibabacloud_ecs20140526.client import Client as EcsClient
+from alibabacloud_tea_openapi import utils_models as open_api_models
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def sgmock_addr():
+    binary = os.environ.get("SGMOCK_BIN", str(ROOT / "target" / "release" / "sgmock"))
+    proc = subprocess.Popen(
+        [binary, "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    # sgmock prints exactly one line on stdout once it accepts connections.
+    line = proc.stdout.readline()
+    assert line.startswith("sgmock listening on "), f"sgmock did not start: {line!r}"
+    yield line.split()[-1]
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def make_ecs(addr, signature_algorithm=None):
+    config = open_api_models.Config(
+        access_key_id="testid",
+        access_key_secret="testsecret",
+        endpoint=addr,
+        protocol="http",
+    )
+    if signature_algorithm:
+        config.signature_algorithm = signature_algorithm
+    return EcsClient(config)
+
+
+@pytest.fixture(params=["acs3", "v2"])
+def ecs(request, sgmock_addr):
+    """The ECS client in its default ACS3 mode and in RPC v2 (HMAC-SHA1) mode."""
+    return make_ecs(sgmock_addr, None if request.param == "acs3" else "v2")
