@@ -80,6 +80,8 @@ pub enum DomainError {
     SelfReference { side: Side },
     #[error("prefix list {id} not found")]
     PrefixListNotFound { id: String },
+    #[error("only TCP and UDP rules can use a port range list")]
+    ProtocolNotSupportPortRangeList,
     #[error("port range list {id} not found")]
     PortRangeListNotFound { id: String },
     #[error("duplicate rules in one request")]

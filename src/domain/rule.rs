@@ -318,6 +318,9 @@ pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainErr
             Problem::Missing,
         ));
     }
+    if ports.is_none() && !protocol.has_ports() {
+        return Err(DomainError::ProtocolNotSupportPortRangeList);
+    }
     if let Some(p) = ports {
         p.check_for(protocol).map_err(|e| {
             DomainError::invalid(Attr::PortRange, input.get("PortRange").name.clone(), e)

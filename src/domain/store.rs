@@ -73,13 +73,6 @@ pub enum OnMissing {
     Reject,
 }
 
-/// Is the rule being placed new (Authorize, Modify) or only a pattern to match (Revoke)?
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Purpose {
-    Create,
-    Match,
-}
-
 type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 const TOKEN_MEMORY: usize = 10_000;
@@ -351,12 +344,7 @@ impl State {
 
     /// Turn a draft into a rule of `group` (id and time still empty), checking everything that
     /// needs state: NIC type, group type, the peer group, prefix and port lists.
-    fn place(
-        &self,
-        group: &Group,
-        draft: &RuleDraft,
-        purpose: Purpose,
-    ) -> Result<Rule, DomainError> {
+    fn place(&self, group: &Group, draft: &RuleDraft) -> Result<Rule, DomainError> {
         let nic = group.resolve_nic(draft)?;
         let side = peer_side(draft.direction);
         let normalise = |p: &Option<Peer>| -> Option<Peer> {
@@ -375,9 +363,7 @@ impl State {
             Side::Source => source.as_ref(),
             Side::Dest => dest.as_ref(),
         };
-        if purpose == Purpose::Create {
-            group.check_kind(draft.policy, peer)?;
-        }
+        group.check_kind(draft.policy, peer)?;
         match peer {
             Some(Peer::Group(g)) if g.owner.is_none() => {
                 if g.id == group.id {
@@ -464,7 +450,7 @@ impl State {
         let mut seen = HashSet::new();
         let mut new_rules = Vec::new();
         for d in drafts {
-            let rule = self.place(group, d, Purpose::Create)?;
+            let rule = self.place(group, d)?;
             let key = rule.key(identity);
             if !seen.insert(key.clone()) {
                 return Err(DomainError::DuplicateInRequest);
@@ -541,7 +527,7 @@ impl State {
         let mut seen = HashSet::new();
         let mut doomed = Vec::new();
         for d in drafts {
-            let pattern = self.place(group, d, Purpose::Match)?;
+            let pattern = self.place(group, d)?;
             let key = pattern.key(identity);
             if !seen.insert(key.clone()) {
                 return Err(DomainError::DuplicateInRequest);
@@ -637,7 +623,7 @@ impl State {
             }
         });
         let draft = parse_rule(&merged, dialect)?;
-        let mut rule = self.place(group, &draft, Purpose::Create)?;
+        let mut rule = self.place(group, &draft)?;
         if rule.nic != old.nic {
             return Err(DomainError::ModifyNicType);
         }
@@ -680,7 +666,7 @@ impl State {
         draft: &RuleDraft,
     ) -> Result<(), DomainError> {
         let group = self.group(scope, id)?;
-        let pattern = self.place(group, draft, Purpose::Match)?;
+        let pattern = self.place(group, draft)?;
         let rid = match group.rules.find(&pattern.key(group.rules.identity())) {
             Some(r) if r.priority == pattern.priority => r.id.clone(),
             _ => return Err(DomainError::RuleNotFound),

@@ -124,6 +124,13 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
         ),
         Attr::PortRange => match problem {
             Problem::Missing => e(400, "InvalidPortRange.Malformed", "The specified parameter PortRange must set."),
+            Problem::Malformed if action == "ModifySecurityGroupEgressRule" => e(
+                400,
+                "InvalidParam.PortRange",
+                format!(
+                    "The specified param {field} is not valid. should be integer and less than 65535, range separator is '/'."
+                ),
+            ),
             Problem::Malformed => e(
                 400,
                 "InvalidParam.PortRange",
@@ -311,7 +318,8 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             "The specified SecurityGroup network type should be same with SourceGroup network type (vpc or classic).",
         ),
         DomainError::SelfReference { side: Side::Source } => e(
-            403,
+            // RevokeSecurityGroup's page lists it as 400, the other pages as 403.
+            if action == "RevokeSecurityGroup" { 400 } else { 403 },
             "InvalidParamter.Conflict",
             "The specified SecurityGroupId should be different from the SourceGroupId.",
         ),
@@ -324,6 +332,11 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             if action == "ModifySecurityGroupEgressRule" { 400 } else { 404 },
             "InvalidPrefixListId.NotFound",
             format!("The specified prefix list was not found: {id}."),
+        ),
+        DomainError::ProtocolNotSupportPortRangeList => e(
+            400,
+            "InvalidParam.ProtocolNotSupportPortRangeList",
+            "The specified protocol does not support the port range list.",
         ),
         DomainError::PortRangeListNotFound { id } => e(
             400,

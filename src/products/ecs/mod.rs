@@ -11,6 +11,7 @@ use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
 use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleInput, FIELDS};
 use crate::domain::values::Direction;
+use crate::domain::{Attr, DomainError, Problem};
 
 use super::{Ctx, Failure, Handler, Product};
 
@@ -42,19 +43,14 @@ static ACTIONS: &[(&str, Handler)] = &[
     ("ModifySecurityGroupEgressRule", rules::modify_egress),
 ];
 
-/// Rules being created or changed: IPv6 compressed, a peer required, Description 1–512 characters.
-const CREATE: Dialect = Dialect {
+/// ECS rules: IPv6 compressed, a peer required, groups and prefix lists as peers, Description 1–512
+/// characters when sent. An empty `Description=` counts as not sent, so a revoke that carries one is
+/// never refused for it (terraform-flows.md S2a step 9); Description is never part of a match.
+const RULES: Dialect = Dialect {
     ipv6_text: Ipv6Text::Compressed,
     require_peer: true,
     group_peers: true,
     description: Some((1, 512)),
-};
-
-/// Rules used as a pattern (revoke by match): Description is ignored, never validated
-/// (terraform-flows.md S2a step 9).
-const MATCH: Dialect = Dialect {
-    description: None,
-    ..CREATE
 };
 
 /// At most 100 rules per call (`Permissions.N`, N 1–100, inventory.md).
@@ -77,8 +73,23 @@ fn scope(ctx: &Ctx) -> Result<Scope, Failure> {
     })
 }
 
+/// `SecurityGroupId`: required; letters, digits, `-` and `_`, at most 100 characters
+/// (`InvalidSecurityGroupId.Malformed`, ModifySecurityGroupPolicy page).
 fn group_id<'a>(ctx: &'a Ctx) -> Result<&'a str, Failure> {
-    Ok(ctx.params.required("SecurityGroupId")?)
+    let id = ctx.params.required("SecurityGroupId")?;
+    if id.len() > 100
+        || !id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    {
+        return Err(DomainError::invalid(
+            Attr::SecurityGroupId,
+            "SecurityGroupId",
+            Problem::Malformed,
+        )
+        .into());
+    }
+    Ok(id)
 }
 
 /// The rules of a call: `Permissions.N.*` or the deprecated flat parameters describing one rule,

@@ -8,7 +8,7 @@ use crate::domain::values::Direction;
 use crate::domain::DomainError;
 
 use super::super::{Ctx, Failure};
-use super::{drafts, group_id, rule_inputs, scope, CREATE, MATCH};
+use super::{drafts, group_id, rule_inputs, scope, RULES};
 
 /// At most 100 rule ids per Revoke (`SecurityGroupRuleId.N`, array length 0–100).
 const MAX_RULE_IDS: usize = 100;
@@ -18,7 +18,7 @@ const MAX_RULE_IDS: usize = 100;
 fn authorize(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
-    let rules = drafts(&rule_inputs(ctx, direction)?, &CREATE)?;
+    let rules = drafts(&rule_inputs(ctx, direction)?, &RULES)?;
     let token = ctx.token()?;
     ctx.app.store.write(|s| {
         s.idempotent(ctx.account, token.as_ref(), |s| {
@@ -61,7 +61,7 @@ fn revoke(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure
         })?;
         return Ok(Map::new());
     }
-    let rules = drafts(&rule_inputs(ctx, direction)?, &MATCH)?;
+    let rules = drafts(&rule_inputs(ctx, direction)?, &RULES)?;
     ctx.app.store.write(|s| {
         s.idempotent(ctx.account, token.as_ref(), |s| {
             s.revoke_matching(&scope, id, &rules, OnMissing::Ignore)
@@ -101,13 +101,13 @@ fn modify(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure
             }
             ctx.app.store.write(|s| {
                 s.idempotent(ctx.account, token.as_ref(), |s| {
-                    s.modify_rule_by_id(&scope, id, direction, rule_id, &patch, &CREATE)
+                    s.modify_rule_by_id(&scope, id, direction, rule_id, &patch, &RULES)
                         .map(|_| None)
                 })
             })?;
         }
         None => {
-            let draft = parse_rule(&patch, &CREATE)?;
+            let draft = parse_rule(&patch, &RULES)?;
             ctx.app.store.write(|s| {
                 s.idempotent(ctx.account, token.as_ref(), |s| {
                     s.modify_rule_by_match(&scope, id, &draft).map(|_| None)

@@ -1,0 +1,12 @@
+//! In-process API tests: one binary, the router called directly, whole bodies compared with the
+//! RequestId redacted. Each test names the documented fact it checks.
+
+mod concurrency;
+mod ecs_groups;
+mod ecs_modify_seed;
+mod ecs_revoke_seed;
+mod ecs_rules;
+mod robustness;
+mod support;
+mod terraform;
+mod wire;
