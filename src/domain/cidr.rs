@@ -8,7 +8,7 @@
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::values::Family;
 
@@ -74,11 +74,6 @@ impl Cidr {
             IpAddr::V4(_) => Family::V4,
             IpAddr::V6(_) => Family::V6,
         }
-    }
-
-    /// Does this block contain `ip`? (Network semantics: host bits of the block are ignored.)
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        IpNet::new(self.addr, self.prefix).is_ok_and(|net| net.contains(&ip))
     }
 }
 
@@ -162,18 +157,5 @@ mod tests {
         for s in ["", "1.2.3.4", "::/129", "fe80::zz", "::/"] {
             assert!(Cidr::parse_v6(s, Ipv6Text::Compressed).is_none(), "{s}");
         }
-    }
-
-    #[test]
-    fn containment_ignores_host_bits() {
-        let c = Cidr::parse_v4("10.1.2.3/8").unwrap();
-        assert!(c.contains("10.200.0.1".parse().unwrap()));
-        assert!(!c.contains("11.0.0.1".parse().unwrap()));
-        assert!(Cidr::parse_v4("0.0.0.0/0")
-            .unwrap()
-            .contains("8.8.8.8".parse().unwrap()));
-        assert!(!Cidr::parse_v4("0.0.0.0/0")
-            .unwrap()
-            .contains("::1".parse().unwrap()));
     }
 }

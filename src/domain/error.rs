@@ -21,7 +21,6 @@ pub enum Attr {
     Priority,
     NicType,
     RuleDescription,
-    Direction,
     SourceCidrIp,
     Ipv6SourceCidrIp,
     DestCidrIp,
@@ -35,7 +34,6 @@ pub enum Attr {
     ClientToken,
     VpcId,
     SecurityGroupId,
-    RuleId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,6 +118,8 @@ pub enum DomainError {
     EnterpriseNeedsVpc,
     #[error("enterprise InnerAccessPolicy is fixed")]
     EnterprisePolicyFixed,
+    #[error("more than {limit} tags on one resource")]
+    TagLimit { limit: usize },
     #[error("duplicate tag key")]
     DuplicateTagKey,
     #[error("client token reused with other parameters")]

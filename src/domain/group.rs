@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::error::{DomainError, Side};
 use super::rule::{peer_side, Identity, Peer, Rule, RuleDraft, RuleKey};
-use super::values::{Direction, GroupType, NicType, Policy};
+use super::values::{GroupType, NicType, Policy};
 
 /// Where a group lives: whose it is, and in which namespace (an ECS region, or ENS's single edge
 /// namespace). A group in another scope is "not found" (semantics.md §1.0).
@@ -215,13 +215,5 @@ impl Group {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(NicType::Internet),
         )
-    }
-
-    /// Rules of one direction (or both).
-    pub fn count_direction(&self, direction: Option<Direction>) -> usize {
-        match direction {
-            None => self.rules.len(),
-            Some(d) => self.rules.iter().filter(|r| r.direction == d).count(),
-        }
     }
 }

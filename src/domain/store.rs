@@ -117,10 +117,6 @@ impl State {
         self.clock = Arc::new(clock);
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// `prefix` + 20 lower-case letters and digits, like `sg-bp67acfmxazb4p…` in the docs.
     fn new_id(&mut self, prefix: &str) -> String {
         let mut s = String::with_capacity(prefix.len() + 20);
@@ -153,21 +149,23 @@ impl State {
         self.groups.get(id)
     }
 
-    /// Ids of the groups of a scope, ascending.
-    pub fn group_ids(&self, scope: &Scope) -> Option<&BTreeSet<String>> {
-        self.by_scope.get(scope)
-    }
-
-    /// Groups of a scope, in id order (ascending).
-    pub fn groups_in<'a>(
+    /// Groups of a scope in descending id order, starting at `start` (inclusive) when given: the
+    /// order DescribeSecurityGroups lists and pages in.
+    pub fn groups_desc_from<'a>(
         &'a self,
         scope: &Scope,
-    ) -> impl DoubleEndedIterator<Item = &'a Group> + 'a {
-        self.by_scope
-            .get(scope)
-            .into_iter()
-            .flat_map(|ids| ids.iter())
-            .filter_map(|id| self.groups.get(id))
+        start: Option<&str>,
+    ) -> impl Iterator<Item = &'a Group> + 'a {
+        let ids: Box<dyn Iterator<Item = &'a String> + 'a> = match (self.by_scope.get(scope), start)
+        {
+            (None, _) => Box::new(std::iter::empty()),
+            (Some(ids), None) => Box::new(ids.iter().rev()),
+            (Some(ids), Some(s)) => Box::new(
+                ids.range::<str, _>((std::ops::Bound::Unbounded, std::ops::Bound::Included(s)))
+                    .rev(),
+            ),
+        };
+        ids.filter_map(|id| self.groups.get(id))
     }
 
     /// The groups whose rules name group `id` (other than itself), with their accounts, by id.
@@ -322,6 +320,67 @@ impl State {
         if let Some(d) = description {
             g.description = d;
         }
+        Ok(())
+    }
+
+    /// Add or overwrite tags on several groups: all exist, or none is changed; a group keeps at most
+    /// 20 tags (TagResources: "If the maximum number of tags is reached, an error message is returned").
+    pub fn tag_groups(
+        &mut self,
+        scope: &Scope,
+        ids: &[String],
+        tags: &[(String, String)],
+    ) -> Result<(), DomainError> {
+        const MAX_TAGS: usize = 20;
+        for id in ids {
+            let g = self.group(scope, id)?;
+            let new_keys = tags
+                .iter()
+                .filter(|(k, _)| !g.tags.iter().any(|(gk, _)| gk == k))
+                .count();
+            if g.tags.len() + new_keys > MAX_TAGS {
+                return Err(DomainError::TagLimit { limit: MAX_TAGS });
+            }
+        }
+        for id in ids {
+            if let Some(g) = self.groups.get_mut(id) {
+                for (k, v) in tags {
+                    match g.tags.iter_mut().find(|(gk, _)| gk == k) {
+                        Some(slot) => slot.1 = v.clone(),
+                        None => g.tags.push((k.clone(), v.clone())),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Remove tags (the given keys, or all of them) from several groups, all of which must exist.
+    pub fn untag_groups(
+        &mut self,
+        scope: &Scope,
+        ids: &[String],
+        keys: &[String],
+        all: bool,
+    ) -> Result<(), DomainError> {
+        for id in ids {
+            self.group(scope, id)?;
+        }
+        for id in ids {
+            if let Some(g) = self.groups.get_mut(id) {
+                g.tags.retain(|(k, _)| !all && !keys.contains(k));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn set_resource_group(
+        &mut self,
+        scope: &Scope,
+        id: &str,
+        resource_group: &str,
+    ) -> Result<(), DomainError> {
+        self.group_mut(scope, id)?.resource_group_id = resource_group.to_string();
         Ok(())
     }
 

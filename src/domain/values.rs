@@ -111,11 +111,6 @@ impl PortRange {
             Err(Problem::ProtocolMismatch)
         }
     }
-
-    /// Does this range contain `port`? (`-1/-1` contains everything.)
-    pub fn contains(self, port: i32) -> bool {
-        self == PortRange::ANY || (self.from <= port && port <= self.to)
-    }
 }
 
 impl FromStr for PortRange {

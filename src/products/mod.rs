@@ -32,6 +32,8 @@ pub enum Failure {
     /// Page-number paging mixed with token paging.
     PagingMixed,
     UnknownRegion(String),
+    /// A resource id of a resource-generic action (TagResources, JoinResourceGroup) that does not exist.
+    ResourceNotFound(String),
     MissingAction,
     MissingVersion,
     UnknownVersion(String),

@@ -1006,3 +1006,157 @@ async fn a_client_token_returns_the_first_answer_and_changes_nothing() {
         "The ClientToken must contain only ASCII characters and be at most 64 characters long.",
     );
 }
+
+#[tokio::test]
+async fn tag_untag_and_join_resource_group_change_what_describe_security_groups_shows() {
+    // terraform-flows.md S1 steps 12-15: UntagResources, TagResources, JoinResourceGroup.
+    let api = Api::new();
+    let sg = api
+        .group(&[("Tag.1.Key", "Created"), ("Tag.1.Value", "TF")])
+        .await;
+    let group = |d: serde_json::Value| d["SecurityGroups"]["SecurityGroup"][0].clone();
+    let base = [
+        ("ResourceType", "securitygroup"),
+        ("ResourceId.1", sg.as_str()),
+    ];
+    let mut untag = base.to_vec();
+    untag.push(("TagKey.1", "Created"));
+    assert_eq!(api.ecs("UntagResources", &untag).await.ok(), empty_ok());
+    let mut tag = base.to_vec();
+    tag.extend([
+        ("Tag.1.Key", "Created"),
+        ("Tag.1.Value", "TF-update"),
+        ("Tag.2.Key", "team"),
+        ("Tag.2.Value", ""),
+    ]);
+    assert_eq!(api.ecs("TagResources", &tag).await.ok(), empty_ok());
+    let mut join = vec![
+        ("ResourceType", "securitygroup"),
+        ("ResourceId", sg.as_str()),
+    ];
+    join.push(("ResourceGroupId", "rg-x"));
+    assert_eq!(api.ecs("JoinResourceGroup", &join).await.ok(), empty_ok());
+    let g = group(
+        api.ecs("DescribeSecurityGroups", &[("SecurityGroupId", &sg)])
+            .await
+            .ok(),
+    );
+    assert_eq!(
+        (g["Tags"].clone(), g["ResourceGroupId"].clone()),
+        (
+            json!({"Tag": [{"TagKey": "Created", "TagValue": "TF-update"}, {"TagKey": "team", "TagValue": ""}]}),
+            json!("rg-x")
+        )
+    );
+    let mut all = base.to_vec();
+    all.push(("All", "true"));
+    api.ecs("UntagResources", &all).await.ok();
+    let g = group(
+        api.ecs("DescribeSecurityGroups", &[("SecurityGroupId", &sg)])
+            .await
+            .ok(),
+    );
+    assert_eq!(g["Tags"], json!({"Tag": []}));
+    // Rejections.
+    let a = api
+        .ecs(
+            "TagResources",
+            &[
+                ("ResourceType", "securitygroup"),
+                ("ResourceId.1", "sg-none"),
+                ("Tag.1.Key", "k"),
+            ],
+        )
+        .await;
+    assert_error(
+        &a,
+        404,
+        "InvalidResourceId.NotFound",
+        "The specified ResourceIds are not found in our records: sg-none.",
+    );
+    let a = api
+        .ecs(
+            "TagResources",
+            &[
+                ("ResourceType", "instance"),
+                ("ResourceId.1", "i-1"),
+                ("Tag.1.Key", "k"),
+            ],
+        )
+        .await;
+    assert_error(
+        &a,
+        404,
+        "InvalidResourceId.NotFound",
+        "The specified ResourceIds are not found in our records: i-1.",
+    );
+    let a = api
+        .ecs(
+            "TagResources",
+            &[
+                ("ResourceType", "planet"),
+                ("ResourceId.1", &sg),
+                ("Tag.1.Key", "k"),
+            ],
+        )
+        .await;
+    assert_error(
+        &a,
+        400,
+        "InvalidResourceType.NotFound",
+        "The specified parameter ResourceType is not valid. Use a resource type such as securitygroup.",
+    );
+    let a = api
+        .ecs(
+            "TagResources",
+            &[
+                ("ResourceType", "securitygroup"),
+                ("ResourceId.1", &sg),
+                ("Tag.1.Key", "acs:x"),
+            ],
+        )
+        .await;
+    assert_error(
+        &a,
+        400,
+        "InvalidTagKey.Malformed",
+        "The specified parameter Tag.1.Key is not valid.",
+    );
+    let mut many: Vec<(String, String)> = vec![
+        ("ResourceType".into(), "securitygroup".into()),
+        ("ResourceId.1".into(), sg.clone()),
+    ];
+    for i in 1..=20 {
+        many.push((format!("Tag.{i}.Key"), format!("k{i}")));
+    }
+    let pairs: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    api.ecs("TagResources", &pairs).await.ok();
+    let a = api
+        .ecs(
+            "TagResources",
+            &[
+                ("ResourceType", "securitygroup"),
+                ("ResourceId.1", &sg),
+                ("Tag.1.Key", "k21"),
+            ],
+        )
+        .await;
+    assert_error(
+        &a,
+        403,
+        "QuotaExceed.Tags",
+        "The maximum number of tags is reached: at most 20 tags per resource.",
+    );
+    let a = api
+        .ecs(
+            "JoinResourceGroup",
+            &[("ResourceType", "securitygroup"), ("ResourceId", &sg)],
+        )
+        .await;
+    assert_error(
+        &a,
+        400,
+        "MissingResourceGroupId",
+        "ResourceGroupId is mandatory for this action.",
+    );
+}

@@ -18,6 +18,9 @@ const ACTIONS: &[&str] = &[
     "ModifySecurityGroupEgressRule",
     "DescribeSecurityGroupReferences",
     "DescribeRegions",
+    "TagResources",
+    "UntagResources",
+    "JoinResourceGroup",
 ];
 
 const NAMES: &[&str] = &[
@@ -122,6 +125,8 @@ fn values(sg: &str, rule: &str) -> Vec<String> {
         "[\"sg-a\"]",
         "[1,2",
         "e4",
+        "securitygroup",
+        "instance",
         "\u{0}",
         "中文名称",
         "http://x",

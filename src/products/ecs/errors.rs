@@ -47,6 +47,11 @@ pub fn describe(action: &str, f: &Failure) -> ErrorInfo {
             "NotSupported.PageNumberAndPageSize",
             "The parameters PageNumber and PageSize are currently not supported, please use NextToken and MaxResults instead.",
         ),
+        Failure::ResourceNotFound(ids) => e(
+            404,
+            "InvalidResourceId.NotFound",
+            format!("The specified ResourceIds are not found in our records: {ids}."),
+        ),
         Failure::UnknownRegion(r) => e(404, "InvalidRegionId.NotFound", format!("The specified RegionId {r} does not exist.")),
         // Gateway failures are answered before a product is asked; keep a sane fallback anyway.
         _ => e(500, "InternalError", "The request processing has failed due to some unknown error."),
@@ -110,6 +115,7 @@ fn bad_value(name: &str, hint: &str) -> ErrorInfo {
         "Direction" => e(400, "InvalidParamter", msg),
         "Attribute" => e(400, "InvalidParameter.AttributeNotSupported", msg),
         "AcceptLanguage" => e(404, "InvalidAcceptLanguage.NotFound", msg),
+        "ResourceType" => e(400, "InvalidResourceType.NotFound", msg),
         _ => e(400, "InvalidParameter", msg),
     }
 }
@@ -207,8 +213,6 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
         ),
         Attr::VpcId => e(404, "InvalidVpcId.NotFound", "Specified VPC does not exist."),
         Attr::SecurityGroupId => e(400, "InvalidSecurityGroupId.Malformed", not_valid),
-        Attr::RuleId => e(400, "InvalidParam.SecurityGroupRuleId", "The specified parameter SecurityGroupRuleId is not valid."),
-        Attr::Direction => e(400, "InvalidParameter", not_valid),
     }
 }
 
@@ -430,6 +434,11 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             404,
             "InvalidParameter.InnerAccessPolicy",
             "The InnerAccessPolicy attribute of enterprise level security group can't be modified.",
+        ),
+        DomainError::TagLimit { limit } => e(
+            403,
+            "QuotaExceed.Tags",
+            format!("The maximum number of tags is reached: at most {limit} tags per resource."),
         ),
         DomainError::DuplicateTagKey => e(400, "Duplicate.TagKey", "The Tag.N.Key contain duplicate key."),
         DomainError::TokenMismatch => e(400, "IdempotentParameterMismatch", "The request is retried with updated parameters."),

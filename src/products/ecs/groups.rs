@@ -2,6 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::group::{Group, Namespace, Scope};
 use crate::domain::names::{check_group_description, check_group_name, check_tags};
 use crate::domain::rule::Identity;
 use crate::domain::store::NewGroup;
@@ -102,10 +103,7 @@ fn bad(name: &str, hint: &'static str) -> Failure {
 pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
-    let region = match &scope.namespace {
-        crate::domain::group::Namespace::Region(r) => r.clone(),
-        crate::domain::group::Namespace::Edge => String::new(),
-    };
+    let region = region_of(&scope);
     let one_id = p.present("SecurityGroupId");
     let ids: Option<Vec<String>> = match p.present("SecurityGroupIds") {
         None => None,
@@ -170,7 +168,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         return Err(Failure::DryRun);
     }
     ctx.app.store.read(|s| {
-        let keep = |g: &&crate::domain::group::Group| {
+        let keep = |g: &&Group| {
             one_id.is_none_or(|id| g.id == id)
                 && ids.as_ref().is_none_or(|ids| ids.contains(&g.id))
                 && name.is_none_or(|n| {
@@ -196,12 +194,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         if token_mode {
             let mut page: Vec<Value> = Vec::new();
             let mut next = String::new();
-            for g in s
-                .groups_in(&scope)
-                .rev()
-                .filter(|g| start.as_deref().is_none_or(|st| g.id.as_str() <= st))
-                .filter(keep)
-            {
+            for g in s.groups_desc_from(&scope, start.as_deref()).filter(keep) {
                 if page.len() == max_results {
                     next = encode_token(&g.id);
                     break;
@@ -211,8 +204,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
             out.insert("NextToken".into(), next.into());
             out.insert("SecurityGroups".into(), json!({ "SecurityGroup": page }));
         } else {
-            let all: Vec<&crate::domain::group::Group> =
-                s.groups_in(&scope).rev().filter(keep).collect();
+            let all: Vec<&Group> = s.groups_desc_from(&scope, None).filter(keep).collect();
             let page: Vec<Value> = all
                 .iter()
                 .skip((page_number - 1).saturating_mul(page_size))
@@ -265,7 +257,7 @@ pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         });
         let permissions: Vec<Value> = rules.into_iter().map(|r| render::rule(s, g, r)).collect();
         let mut out = body([
-            ("RegionId", g_region(g).into()),
+            ("RegionId", region_of(&g.scope).into()),
             ("SecurityGroupId", g.id.clone().into()),
             ("SecurityGroupName", g.name.clone().into()),
             ("Description", g.description.clone().into()),
@@ -289,10 +281,10 @@ pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
     })
 }
 
-fn g_region(g: &crate::domain::group::Group) -> String {
-    match &g.scope.namespace {
-        crate::domain::group::Namespace::Region(r) => r.clone(),
-        crate::domain::group::Namespace::Edge => String::new(),
+fn region_of(scope: &Scope) -> String {
+    match &scope.namespace {
+        Namespace::Region(r) => r.clone(),
+        Namespace::Edge => String::new(),
     }
 }
 

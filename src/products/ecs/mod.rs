@@ -6,6 +6,7 @@ mod groups;
 mod regions;
 mod render;
 mod rules;
+mod tags;
 
 use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
@@ -41,6 +42,9 @@ static ACTIONS: &[(&str, Handler)] = &[
     ("RevokeSecurityGroupEgress", rules::revoke_egress),
     ("ModifySecurityGroupRule", rules::modify_ingress),
     ("ModifySecurityGroupEgressRule", rules::modify_egress),
+    ("TagResources", tags::tag_resources),
+    ("UntagResources", tags::untag_resources),
+    ("JoinResourceGroup", tags::join_resource_group),
 ];
 
 /// ECS rules: IPv6 compressed, a peer required, groups and prefix lists as peers, Description 1–512
