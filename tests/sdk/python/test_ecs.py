@@ -126,6 +126,14 @@ def test_rule_lifecycle_authorize_describe_modify_revoke(ecs):
     )
     assert len(rules_of(ecs, sg)) == 3
 
+    # ModifySecurityGroupRule without a rule id changes the matching rule's description (semantics.md §1.9).
+    ecs.modify_security_group_rule(
+        m.ModifySecurityGroupRuleRequest(
+            region_id=R, security_group_id=sg, ip_protocol="tcp", port_range="22/22", source_cidr_ip="10.0.0.0/8", description="ssh"
+        )
+    )
+    assert rules_of(ecs, sg, direction="ingress")[0].description == "ssh"
+
     # ModifySecurityGroupEgressRule by id changes the rule in place (seed).
     rid = egress[0].security_group_rule_id
     ecs.modify_security_group_egress_rule(
