@@ -21,6 +21,7 @@ pub enum Attr {
     Priority,
     NicType,
     RuleDescription,
+    Direction,
     SourceCidrIp,
     Ipv6SourceCidrIp,
     DestCidrIp,

@@ -28,10 +28,15 @@ pub fn check_group_name(name: &str, field: &str, allow_dot: bool) -> Result<(), 
     }
 }
 
-/// 2–256 characters, not starting with `http(s)://`.
-pub fn check_group_description(desc: &str, field: &str) -> Result<(), DomainError> {
+/// 2–256 characters, not starting with `http(s)://`; ENS also wants a letter first (semantics.md §2.1).
+pub fn check_group_description(
+    desc: &str,
+    field: &str,
+    letter_first: bool,
+) -> Result<(), DomainError> {
     let n = desc.chars().count();
-    if (2..=256).contains(&n) && !starts_with_http(desc) {
+    let first_ok = !letter_first || desc.chars().next().is_some_and(char::is_alphabetic);
+    if (2..=256).contains(&n) && first_ok && !starts_with_http(desc) {
         Ok(())
     } else {
         Err(DomainError::invalid(
@@ -106,9 +111,11 @@ mod tests {
 
     #[test]
     fn descriptions_and_tags() {
-        assert!(check_group_description("d1", "Description").is_ok());
-        assert!(check_group_description("d", "Description").is_err());
-        assert!(check_group_description("https://x", "Description").is_err());
+        assert!(check_group_description("d1", "Description", false).is_ok());
+        assert!(check_group_description("d", "Description", false).is_err());
+        assert!(check_group_description("https://x", "Description", false).is_err());
+        assert!(check_group_description("1abc", "Description", false).is_ok());
+        assert!(check_group_description("1abc", "Description", true).is_err());
         let t = |k: &str, v: &str| ("Tag.1".to_string(), k.to_string(), v.to_string());
         assert!(check_tags(&[t("Created", "TF"), t("env", "")]).is_ok());
         assert!(check_tags(&[t("", "x")]).is_err());

@@ -181,9 +181,11 @@ pub struct Dialect {
     pub require_peer: bool,
     /// Groups and prefix lists may be peers (ECS); otherwise only CIDR blocks (ENS).
     pub group_peers: bool,
-    /// Description length bounds, in characters; `None` skips the check (revoke ignores Description,
-    /// terraform-flows.md S2a step 9).
+    /// Description length bounds, in characters; `None` skips the check.
     pub description: Option<(usize, usize)>,
+    /// Source and destination CIDR must differ (ECS `InvalidParamter.Conflict`); ENS accepts
+    /// `0.0.0.0/0` on both sides (terraform-flows.md S4 rule 3).
+    pub distinct_sides: bool,
 }
 
 /// A parsed, context-free rule: syntax checked, not yet placed in a group.
@@ -384,7 +386,8 @@ pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainErr
             });
         }
     }
-    if let (Some(a), Some(b)) = (
+    if let (true, Some(a), Some(b)) = (
+        d.distinct_sides,
         source.as_ref().and_then(Peer::cidr),
         dest.as_ref().and_then(Peer::cidr),
     ) {
@@ -520,6 +523,7 @@ mod tests {
         require_peer: true,
         group_peers: true,
         description: Some((1, 512)),
+        distinct_sides: true,
     };
 
     fn input(direction: Direction, pairs: &[(&str, &str)]) -> RuleInput {

@@ -2,6 +2,8 @@
 //! (`Failure` → `(Code, HTTP status, Message)`) and renderers; handlers never write an error string.
 
 pub mod ecs;
+pub mod ens;
+pub mod paging;
 
 use std::time::Instant;
 
@@ -117,7 +119,7 @@ pub struct Product {
     pub describe: fn(&str, &Failure) -> ErrorInfo,
 }
 
-static PRODUCTS: &[&Product] = &[&ecs::PRODUCT];
+static PRODUCTS: &[&Product] = &[&ecs::PRODUCT, &ens::PRODUCT];
 
 /// Errors no product owns: the gateway's own (semantics.md §3.7).
 fn common(f: &Failure) -> Option<ErrorInfo> {

@@ -6,6 +6,8 @@ mod ecs_groups;
 mod ecs_modify_seed;
 mod ecs_revoke_seed;
 mod ecs_rules;
+mod ecs_vs_ens;
+mod ens;
 mod robustness;
 mod support;
 mod terraform;

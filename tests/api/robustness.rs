@@ -21,6 +21,8 @@ const ACTIONS: &[&str] = &[
     "TagResources",
     "UntagResources",
     "JoinResourceGroup",
+    "CreateSecurityGroupPermissions",
+    "DeleteSecurityGroupPermissions",
 ];
 
 const NAMES: &[&str] = &[
@@ -76,6 +78,7 @@ const NAMES: &[&str] = &[
     "NetworkType",
     "FuzzyQuery",
     "ResourceGroupId",
+    "Permissions",
 ];
 
 fn values(sg: &str, rule: &str) -> Vec<String> {
@@ -126,6 +129,11 @@ fn values(sg: &str, rule: &str) -> Vec<String> {
         "[1,2",
         "e4",
         "securitygroup",
+        "[]",
+        "[{}]",
+        "[{\"Direction\":\"ingress\",\"IpProtocol\":\"TCP\",\"PortRange\":\"1/1\",\"Policy\":\"Accept\",\"Priority\":1}]",
+        "[{\"Direction\":\"egress\",\"IpProtocol\":\"ICMP\",\"PortRange\":\"-1/-1\",\"Policy\":\"Drop\",\"Priority\":1e400}]",
+        "[{\"Direction\":5,\"Priority\":-1}]",
         "instance",
         "\u{0}",
         "中文名称",
@@ -163,7 +171,7 @@ async fn random_parameters_never_crash_or_answer_5xx() {
     let rule = ids(&api.rules(&sg, &[]).await)[0].clone();
     let vals = values(&sg, &rule);
     let mut rng = fastrand::Rng::with_seed(0x5eed);
-    for round in 0..3000 {
+    for round in 0..4000 {
         let action = ACTIONS[rng.usize(..ACTIONS.len())];
         let mut params: Vec<(String, String)> = vec![
             ("Action".into(), action.into()),

@@ -195,3 +195,62 @@ pub fn ids(rules: &[Value]) -> Vec<String> {
         })
         .collect()
 }
+
+pub const ENS: &str = "2017-11-10";
+
+impl Api {
+    /// An ENS call: adds `Action` and `Version` (ENS has no RegionId).
+    pub async fn ens(&self, action: &str, params: &[(&str, &str)]) -> Answer {
+        let mut all: Vec<(&str, &str)> = vec![("Action", action), ("Version", ENS)];
+        all.extend_from_slice(params);
+        self.get(&all).await
+    }
+
+    /// Create an ENS group (optionally with a `Permissions` JSON array) and return its id.
+    pub async fn ens_group(&self, extra: &[(&str, &str)]) -> String {
+        let a = self.ens("CreateSecurityGroup", extra).await;
+        let id = a.get("SecurityGroupId");
+        assert!(id.starts_with("sg-"), "create failed: {}", a.text);
+        id
+    }
+
+    /// The ENS `Permissions.Permission` array of a group.
+    pub async fn ens_rules(&self, sg: &str) -> Vec<Value> {
+        let b = self
+            .ens("DescribeSecurityGroupAttribute", &[("SecurityGroupId", sg)])
+            .await
+            .ok();
+        b["Permissions"]["Permission"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The whole ENS error body: always HTTP 400 (ENS seeds).
+#[track_caller]
+pub fn assert_ens_error(a: &Answer, code: &str, message: &str) {
+    let body = json!({
+        "RequestId": "<id>",
+        "HostId": "ens.aliyuncs.com",
+        "Code": code,
+        "Message": message,
+        "Recommend": format!("https://api.aliyun.com/troubleshoot?q={code}&product=Ens&requestId=<id>"),
+    });
+    assert_eq!((a.status, &a.body), (400, &body), "raw: {}", a.text);
+}
+
+/// One ENS `Permissions.Permission` element: every documented field, `""` where not set, Priority a
+/// number, with `fields` overriding.
+pub fn ens_permission(fields: Value) -> Value {
+    let mut base: Map<String, Value> = serde_json::from_value(json!({
+        "Direction": "ingress", "IpProtocol": "TCP", "PortRange": "", "SourcePortRange": "", "Policy": "Accept",
+        "Priority": 1, "SourceCidrIp": "", "DestCidrIp": "", "Ipv6SourceCidrIp": "", "Ipv6DestCidrIp": "",
+        "Description": "", "CreationTime": NOW_TEXT,
+    }))
+    .expect("object");
+    if let Value::Object(o) = fields {
+        base.extend(o);
+    }
+    Value::Object(base)
+}

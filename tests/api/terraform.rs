@@ -664,3 +664,247 @@ async fn s5_data_source_pages_20_groups_and_the_third_page_is_empty() {
     }
     assert_eq!(seen.len(), 20);
 }
+
+/// T1 against ENS: POST, business parameters (the `Permissions` JSON among them) in a form body.
+async fn t1_ens(api: &Api, action: &str, params: &[(&str, &str)]) -> Answer {
+    let nonce = uuid::Uuid::new_v4().to_string();
+    let req = Request::post(format!(
+        "/?Action={action}&Version=2017-11-10&SignatureNonce={nonce}&{SIG}"
+    ))
+    .header("content-type", "application/x-www-form-urlencoded")
+    .body(Body::from(form(params)))
+    .unwrap();
+    api.send(req).await
+}
+
+/// T1q: ENS DescribeSecurityGroupAttribute with `SecurityGroupId` in the query and an empty form body.
+async fn t1q(api: &Api, sg: &str) -> Answer {
+    let req = Request::post(format!(
+        "/?Action=DescribeSecurityGroupAttribute&Version=2017-11-10&SecurityGroupId={sg}&{SIG}"
+    ))
+    .header("content-type", "application/x-www-form-urlencoded")
+    .body(Body::empty())
+    .unwrap();
+    api.send(req).await
+}
+
+#[tokio::test]
+async fn s4_ens_security_group_create_read_update_destroy() {
+    let api = Api::new();
+    let rules = r#"[{"Description":"test ingress v4 rule","DestCidrIp":"0.0.0.0/0","Direction":"ingress","IpProtocol":"TCP","Policy":"Accept","PortRange":"80/80","Priority":1,"SourceCidrIp":"10.0.0.0/8","SourcePortRange":"80/80"},{"Description":"test ingress v6 rule","Direction":"ingress","IpProtocol":"TCP","Ipv6DestCidrIp":"::/0","Ipv6SourceCidrIp":"2001:db8::/32","Policy":"Accept","PortRange":"80/80","Priority":1,"SourcePortRange":"80/80"},{"DestCidrIp":"0.0.0.0/0","Direction":"egress","IpProtocol":"TCP","Policy":"Drop","PortRange":"443/443","Priority":2,"SourceCidrIp":"0.0.0.0/0"}]"#;
+    let sg = t1_ens(
+        &api,
+        "CreateSecurityGroup",
+        &[("SecurityGroupName", "tf-ens-1"), ("Permissions", rules)],
+    )
+    .await
+    .ok()["SecurityGroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Step 2: readable at once, root SecurityGroupId equal to the new id (H7), rules echoed verbatim (D10).
+    let d = t1q(&api, &sg).await.ok();
+    assert_eq!(
+        (
+            d["SecurityGroupId"].clone(),
+            d["SecurityGroupName"].clone(),
+            d["Description"].clone()
+        ),
+        (json!(sg), json!("tf-ens-1"), json!(""))
+    );
+    let perms = d["Permissions"]["Permission"].as_array().unwrap().clone();
+    assert_eq!(perms.len(), 3);
+    for p in &perms {
+        assert!(
+            p["Priority"].is_u64()
+                && p["IpProtocol"] == "TCP"
+                && (p["Policy"] == "Accept" || p["Policy"] == "Drop"),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        (
+            &perms[1]["SourceCidrIp"],
+            &perms[1]["DestCidrIp"],
+            &perms[2]["Description"]
+        ),
+        (&json!(""), &json!(""), &json!(""))
+    );
+    // Step 3: a random id is 400 InvalidSecurityGroupId.NotFound.
+    let r = t1q(&api, "sg-random000000000000000").await;
+    assert_eq!(
+        (r.status, r.body["Code"].clone()),
+        (400, json!("InvalidSecurityGroupId.NotFound"))
+    );
+    // Step 5: delete the three rules exactly as read back, minus Description and CreationTime, plus
+    // SourcePortRange only where the API returned one.
+    let back: Vec<serde_json::Value> = perms
+        .iter()
+        .map(|p| {
+            let mut o = serde_json::Map::new();
+            for k in [
+                "DestCidrIp",
+                "Direction",
+                "IpProtocol",
+                "Ipv6DestCidrIp",
+                "Ipv6SourceCidrIp",
+                "Policy",
+                "PortRange",
+                "SourceCidrIp",
+                "SourcePortRange",
+            ] {
+                if p[k] != "" {
+                    o.insert(k.into(), p[k].clone());
+                }
+            }
+            o.insert("Priority".into(), p["Priority"].clone());
+            serde_json::Value::Object(o)
+        })
+        .collect();
+    let back = serde_json::to_string(&back).unwrap();
+    t1_ens(
+        &api,
+        "DeleteSecurityGroupPermissions",
+        &[("SecurityGroupId", &sg), ("Permissions", &back)],
+    )
+    .await
+    .ok();
+    // Step 6: the two new rules.
+    let new = r#"[{"Description":"updated egress v4 rule","DestCidrIp":"192.168.0.0/16","Direction":"egress","IpProtocol":"UDP","Policy":"Accept","PortRange":"53/53","Priority":1,"SourceCidrIp":"0.0.0.0/0","SourcePortRange":"53/53"},{"Description":"updated egress v6 rule","Direction":"egress","IpProtocol":"UDP","Ipv6DestCidrIp":"2001:db8:abcd::/48","Ipv6SourceCidrIp":"::/0","Policy":"Accept","PortRange":"53/53","Priority":1,"SourcePortRange":"53/53"}]"#;
+    t1_ens(
+        &api,
+        "CreateSecurityGroupPermissions",
+        &[("SecurityGroupId", &sg), ("Permissions", new)],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        t1q(&api, &sg).await.ok()["Permissions"]["Permission"],
+        json!([
+            ens_permission(
+                json!({"Direction": "egress", "IpProtocol": "UDP", "PortRange": "53/53", "SourcePortRange": "53/53", "SourceCidrIp": "0.0.0.0/0", "DestCidrIp": "192.168.0.0/16", "Description": "updated egress v4 rule"})
+            ),
+            ens_permission(
+                json!({"Direction": "egress", "IpProtocol": "UDP", "PortRange": "53/53", "SourcePortRange": "53/53", "Ipv6SourceCidrIp": "::/0", "Ipv6DestCidrIp": "2001:db8:abcd::/48", "Description": "updated egress v6 rule"})
+            ),
+        ])
+    );
+    // Step 8: name and description.
+    t1_ens(
+        &api,
+        "ModifySecurityGroupAttribute",
+        &[
+            ("SecurityGroupId", &sg),
+            ("Description", "SecurityGroupDescription_autotest"),
+            ("SecurityGroupName", "tf-ens-1_update"),
+        ],
+    )
+    .await
+    .ok();
+    let d = t1q(&api, &sg).await.ok();
+    assert_eq!(
+        (d["SecurityGroupName"].clone(), d["Description"].clone()),
+        (
+            json!("tf-ens-1_update"),
+            json!("SecurityGroupDescription_autotest")
+        )
+    );
+    // Step 9: a description-only change is a delete (no Description) then a create.
+    let old = r#"[{"DestCidrIp":"192.168.0.0/16","Direction":"egress","IpProtocol":"UDP","Policy":"Accept","PortRange":"53/53","Priority":1,"SourceCidrIp":"0.0.0.0/0","SourcePortRange":"53/53"}]"#;
+    t1_ens(
+        &api,
+        "DeleteSecurityGroupPermissions",
+        &[("SecurityGroupId", &sg), ("Permissions", old)],
+    )
+    .await
+    .ok();
+    let renamed = old.replace(
+        "\"DestCidrIp\"",
+        "\"Description\":\"renamed\",\"DestCidrIp\"",
+    );
+    t1_ens(
+        &api,
+        "CreateSecurityGroupPermissions",
+        &[("SecurityGroupId", &sg), ("Permissions", &renamed)],
+    )
+    .await
+    .ok();
+    let perms = t1q(&api, &sg).await.ok()["Permissions"]["Permission"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (perms.len(), perms[1]["Description"].clone()),
+        (2, json!("renamed"))
+    );
+    // Step 10: remove all.
+    let all = r#"[{"DestCidrIp":"192.168.0.0/16","Direction":"egress","IpProtocol":"UDP","Policy":"Accept","PortRange":"53/53","Priority":1,"SourceCidrIp":"0.0.0.0/0","SourcePortRange":"53/53"},{"Direction":"egress","IpProtocol":"UDP","Ipv6DestCidrIp":"2001:db8:abcd::/48","Ipv6SourceCidrIp":"::/0","Policy":"Accept","PortRange":"53/53","Priority":1,"SourcePortRange":"53/53"}]"#;
+    t1_ens(
+        &api,
+        "DeleteSecurityGroupPermissions",
+        &[("SecurityGroupId", &sg), ("Permissions", all)],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        t1q(&api, &sg).await.ok()["Permissions"],
+        json!({"Permission": []})
+    );
+    // Steps 11-14: destroy; not found from the first poll on (H8), and a second delete is 400.
+    t1_ens(&api, "DeleteSecurityGroup", &[("SecurityGroupId", &sg)])
+        .await
+        .ok();
+    let r = t1q(&api, &sg).await;
+    assert_eq!(
+        (r.status, r.body["Code"].clone()),
+        (400, json!("InvalidSecurityGroupId.NotFound"))
+    );
+    let r = t1_ens(&api, "DeleteSecurityGroup", &[("SecurityGroupId", &sg)]).await;
+    assert_eq!(
+        (r.status, r.body["Code"].clone()),
+        (400, json!("InvalidSecurityGroupId.NotFound"))
+    );
+}
+
+#[tokio::test]
+async fn s5_ens_data_source_follows_next_token_to_the_end() {
+    let api = Api::new();
+    for _ in 0..25 {
+        api.ens_group(&[]).await;
+    }
+    // MaxResults=50: every group, and no token to follow.
+    let d = t1_ens(&api, "DescribeSecurityGroups", &[("MaxResults", "50")])
+        .await
+        .ok();
+    assert_eq!(
+        (
+            d["SecurityGroups"]["SecurityGroup"]
+                .as_array()
+                .unwrap()
+                .len(),
+            d["NextToken"].clone()
+        ),
+        (25, json!(""))
+    );
+    // MaxResults=10: 10, 10, 5, and the token ends empty.
+    let mut sizes = Vec::new();
+    let mut token = String::new();
+    loop {
+        let mut p = vec![("MaxResults", "10")];
+        if !token.is_empty() {
+            p.push(("NextToken", token.as_str()));
+        }
+        let d = t1_ens(&api, "DescribeSecurityGroups", &p).await.ok();
+        sizes.push(
+            d["SecurityGroups"]["SecurityGroup"]
+                .as_array()
+                .unwrap()
+                .len(),
+        );
+        token = d["NextToken"].as_str().unwrap().to_string();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(sizes, vec![10, 10, 5]);
+}

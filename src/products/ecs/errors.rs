@@ -213,6 +213,7 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
         ),
         Attr::VpcId => e(404, "InvalidVpcId.NotFound", "Specified VPC does not exist."),
         Attr::SecurityGroupId => e(400, "InvalidSecurityGroupId.Malformed", not_valid),
+        Attr::Direction => e(400, "InvalidParameter", not_valid),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::domain::store::NewGroup;
 use crate::domain::values::{Direction, GroupType, Policy};
 use crate::domain::{Attr, DomainError, Problem};
 
+use super::super::paging::Paging;
 use super::super::{body, decode_token, encode_token, Ctx, Failure};
 use super::{group_id, render, scope};
 
@@ -47,7 +48,7 @@ pub fn create(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
     }
     let description = p.present("Description").unwrap_or_default();
     if !description.is_empty() {
-        check_group_description(description, "Description")?;
+        check_group_description(description, "Description", false)?;
     }
     let kind = match p.present("SecurityGroupType") {
         None => GroupType::Normal,
@@ -136,39 +137,12 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
     let rg = p.present("ResourceGroupId");
     let managed = p.bool("ServiceManaged")?;
     let tag_filter = tags(ctx, false)?;
-    let token_mode = p.present("MaxResults").is_some() || p.present("NextToken").is_some();
-    let page_mode = p.present("PageNumber").is_some() || p.present("PageSize").is_some();
-    if token_mode && page_mode {
-        return Err(Failure::PagingMixed);
-    }
-    let max_results = match p.int("MaxResults")? {
-        None => 10,
-        Some(n) if (1..=100).contains(&n) => n as usize,
-        Some(_) => return Err(bad("MaxResults", "Valid values: 1 to 100.")),
-    };
-    let start: Option<String> = match p.present("NextToken") {
-        None => None,
-        Some(t) => Some(
-            decode_token(t)
-                .filter(|s| s.starts_with("sg-"))
-                .ok_or(Failure::BadNextToken)?,
-        ),
-    };
-    let page_number = match p.int("PageNumber")? {
-        None => 1,
-        Some(n) if n >= 1 => n as usize,
-        Some(_) => return Err(bad("PageNumber", "Page numbers start at 1.")),
-    };
-    let page_size = match p.int("PageSize")? {
-        None => 10,
-        Some(n) if (1..=50).contains(&n) => n as usize,
-        Some(_) => return Err(bad("PageSize", "Valid values: 1 to 50.")),
-    };
+    let paging = Paging::from_params(p)?;
     if p.bool("DryRun")? == Some(true) {
         return Err(Failure::DryRun);
     }
     ctx.app.store.read(|s| {
-        let keep = |g: &&Group| {
+        let keep = |g: &Group| {
             one_id.is_none_or(|id| g.id == id)
                 && ids.as_ref().is_none_or(|ids| ids.contains(&g.id))
                 && name.is_none_or(|n| {
@@ -189,33 +163,21 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
                         .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))
                 })
         };
+        let page = paging.page(s, &scope, keep);
+        let groups: Vec<Value> = page.items.into_iter().map(render::group).collect();
         let mut out = Map::new();
         out.insert("RegionId".into(), region.into());
-        if token_mode {
-            let mut page: Vec<Value> = Vec::new();
-            let mut next = String::new();
-            for g in s.groups_desc_from(&scope, start.as_deref()).filter(keep) {
-                if page.len() == max_results {
-                    next = encode_token(&g.id);
-                    break;
-                }
-                page.push(render::group(g));
+        match paging {
+            Paging::Tokens { .. } => {
+                out.insert("NextToken".into(), page.next.into());
             }
-            out.insert("NextToken".into(), next.into());
-            out.insert("SecurityGroups".into(), json!({ "SecurityGroup": page }));
-        } else {
-            let all: Vec<&Group> = s.groups_desc_from(&scope, None).filter(keep).collect();
-            let page: Vec<Value> = all
-                .iter()
-                .skip((page_number - 1).saturating_mul(page_size))
-                .take(page_size)
-                .map(|g| render::group(g))
-                .collect();
-            out.insert("TotalCount".into(), all.len().into());
-            out.insert("PageNumber".into(), page_number.into());
-            out.insert("PageSize".into(), page_size.into());
-            out.insert("SecurityGroups".into(), json!({ "SecurityGroup": page }));
+            Paging::Pages { number, size } => {
+                out.insert("TotalCount".into(), page.total.unwrap_or_default().into());
+                out.insert("PageNumber".into(), number.into());
+                out.insert("PageSize".into(), size.into());
+            }
         }
+        out.insert("SecurityGroups".into(), json!({ "SecurityGroup": groups }));
         Ok(out)
     })
 }
@@ -301,7 +263,7 @@ pub fn modify_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
     }
     let description = p.get("Description");
     if let Some(d) = description.filter(|d| !d.is_empty()) {
-        check_group_description(d, "Description")?;
+        check_group_description(d, "Description", false)?;
     }
     ctx.app.store.write(|s| {
         s.modify_group(

@@ -55,6 +55,7 @@ const RULES: Dialect = Dialect {
     require_peer: true,
     group_peers: true,
     description: Some((1, 512)),
+    distinct_sides: true,
 };
 
 /// At most 100 rules per call (`Permissions.N`, N 1–100, inventory.md).

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 from alibabacloud_ecs20140526.client import Client as EcsClient
+from alibabacloud_ens20171110.client import Client as EnsClient
 from alibabacloud_tea_openapi import utils_models as open_api_models
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -28,7 +29,7 @@ def sgmock_addr():
     proc.wait(timeout=10)
 
 
-def make_ecs(addr, signature_algorithm=None):
+def config_for(addr, signature_algorithm=None):
     config = open_api_models.Config(
         access_key_id="testid",
         access_key_secret="testsecret",
@@ -37,10 +38,16 @@ def make_ecs(addr, signature_algorithm=None):
     )
     if signature_algorithm:
         config.signature_algorithm = signature_algorithm
-    return EcsClient(config)
+    return config
 
 
 @pytest.fixture(params=["acs3", "v2"])
 def ecs(request, sgmock_addr):
     """The ECS client in its default ACS3 mode and in RPC v2 (HMAC-SHA1) mode."""
-    return make_ecs(sgmock_addr, None if request.param == "acs3" else "v2")
+    return EcsClient(config_for(sgmock_addr, None if request.param == "acs3" else "v2"))
+
+
+@pytest.fixture(params=["acs3", "v2"])
+def ens(request, sgmock_addr):
+    """The ENS client in its default ACS3 mode and in RPC v2 (HMAC-SHA1) mode."""
+    return EnsClient(config_for(sgmock_addr, None if request.param == "acs3" else "v2"))

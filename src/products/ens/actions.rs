@@ -1,0 +1,187 @@
+//! ENS actions. Each is a few lines of intent over the shared domain; the differences from ECS are
+//! the dialect, the duplicate/missing-rule policy and the error table.
+
+use serde_json::{json, Map, Value};
+
+use crate::domain::group::Group;
+use crate::domain::names::{check_group_description, check_group_name};
+use crate::domain::rule::Identity;
+use crate::domain::store::{NewGroup, OnDuplicate, OnMissing};
+use crate::domain::values::{Direction, GroupType};
+
+use super::super::paging::Paging;
+use super::super::{body, Ctx, Failure};
+use super::{drafts, flat_rule, group_id, json_rules, render, scope, FLAT_RULES, JSON_RULES};
+
+/// Name: 2–128 characters, a letter first, letters, digits, `:` `_` `-` (no `.` on ENS, semantics.md
+/// §2.1). Description: 2–256 characters, a letter first, not `http(s)://`.
+fn check_name_and_description(
+    name: Option<&str>,
+    description: Option<&str>,
+) -> Result<(), Failure> {
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        check_group_name(n, "SecurityGroupName", false)?;
+    }
+    if let Some(d) = description.filter(|d| !d.is_empty()) {
+        check_group_description(d, "Description", true)?;
+    }
+    Ok(())
+}
+
+/// CreateSecurityGroup, optionally with its first rules: if a rule is refused, no group is created.
+pub fn create(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let name = p.present("SecurityGroupName");
+    let description = p.present("Description");
+    check_name_and_description(name, description)?;
+    let rules = drafts(&json_rules(ctx, false, true)?, &JSON_RULES)?;
+    let new = NewGroup {
+        name: name.unwrap_or_default().to_string(),
+        description: description.unwrap_or_default().to_string(),
+        kind: GroupType::Normal,
+        vpc_id: None,
+        resource_group_id: String::new(),
+        tags: Vec::new(),
+        identity: Identity::WithPriority,
+    };
+    let scope = scope(ctx);
+    let id = ctx
+        .app
+        .store
+        .write(|s| s.create_group_with_rules(&scope, new, &rules, OnDuplicate::Reject))?;
+    Ok(body([("SecurityGroupId", id.into())]))
+}
+
+pub fn delete(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let id = group_id(ctx)?;
+    let scope = scope(ctx);
+    ctx.app.store.write(|s| s.delete_group(&scope, id))?;
+    Ok(Map::new())
+}
+
+/// DescribeSecurityGroups: `PageNumber`/`PageSize` (≤ 50) with `TotalCount` as documented, and
+/// `MaxResults`/`NextToken` as Terraform's data source sends them (terraform-flows.md §7 decision 1);
+/// the token always ends empty.
+pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let one_id = p.present("SecurityGroupId");
+    let name = p.present("SecurityGroupName");
+    let paging = Paging::from_params(p)?;
+    let scope = scope(ctx);
+    Ok(ctx.app.store.read(|s| {
+        let keep =
+            |g: &Group| one_id.is_none_or(|id| g.id == id) && name.is_none_or(|n| g.name == n);
+        let page = paging.page(s, &scope, keep);
+        let groups: Vec<Value> = page.items.into_iter().map(render::group).collect();
+        let mut out = Map::new();
+        match paging {
+            Paging::Tokens { .. } => {
+                out.insert("NextToken".into(), page.next.into());
+            }
+            Paging::Pages { number, size } => {
+                out.insert("PageNumber".into(), number.into());
+                out.insert("PageSize".into(), size.into());
+                out.insert("TotalCount".into(), page.total.unwrap_or_default().into());
+            }
+        }
+        out.insert("SecurityGroups".into(), json!({ "SecurityGroup": groups }));
+        out
+    }))
+}
+
+/// DescribeSecurityGroupAttribute: the group and all its rules, readable the moment it is created
+/// and not found the moment it is deleted (terraform-flows.md H7, H8).
+pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let id = group_id(ctx)?;
+    let scope = scope(ctx);
+    ctx.app.store.read(|s| {
+        let g = s.group(&scope, id)?;
+        let rules: Vec<Value> = g.rules.iter().map(render::rule).collect();
+        Ok(body([
+            ("SecurityGroupId", g.id.clone().into()),
+            ("SecurityGroupName", g.name.clone().into()),
+            ("Description", g.description.clone().into()),
+            ("Permissions", json!({ "Permission": rules })),
+        ]))
+    })
+}
+
+/// ModifySecurityGroupAttribute: a parameter left out leaves its field alone; an empty one clears it
+/// (Terraform sends `""` for a removed name or description, terraform-flows.md §3.3, §7 decision 3).
+pub fn modify_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let p = ctx.params;
+    let id = group_id(ctx)?;
+    let name = p.get("SecurityGroupName");
+    let description = p.get("Description");
+    check_name_and_description(name, description)?;
+    let scope = scope(ctx);
+    ctx.app.store.write(|s| {
+        s.modify_group(
+            &scope,
+            id,
+            name.map(str::to_string),
+            description.map(str::to_string),
+        )
+    })?;
+    Ok(Map::new())
+}
+
+fn authorize(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
+    let id = group_id(ctx)?;
+    let rules = drafts(&[flat_rule(ctx, direction)], &FLAT_RULES)?;
+    let scope = scope(ctx);
+    ctx.app
+        .store
+        .write(|s| s.authorize(&scope, id, &rules, OnDuplicate::Reject))?;
+    Ok(Map::new())
+}
+
+pub fn authorize_ingress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    authorize(ctx, Direction::Ingress)
+}
+
+pub fn authorize_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    authorize(ctx, Direction::Egress)
+}
+
+fn revoke(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
+    let id = group_id(ctx)?;
+    let rules = drafts(&[flat_rule(ctx, direction)], &FLAT_RULES)?;
+    let scope = scope(ctx);
+    ctx.app
+        .store
+        .write(|s| s.revoke_matching(&scope, id, &rules, OnMissing::Reject))?;
+    Ok(Map::new())
+}
+
+pub fn revoke_ingress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    revoke(ctx, Direction::Ingress)
+}
+
+pub fn revoke_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    revoke(ctx, Direction::Egress)
+}
+
+/// CreateSecurityGroupPermissions: every rule new and valid, or none added.
+pub fn create_permissions(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let id = group_id(ctx)?;
+    let rules = drafts(&json_rules(ctx, true, true)?, &JSON_RULES)?;
+    let scope = scope(ctx);
+    ctx.app
+        .store
+        .write(|s| s.authorize(&scope, id, &rules, OnDuplicate::Reject))?;
+    Ok(Map::new())
+}
+
+/// DeleteSecurityGroupPermissions (seed): every rule must exist, or none is removed. Rules match on
+/// Direction, IpProtocol, PortRange, SourcePortRange, Policy, Priority and the CIDRs; a Description
+/// is not part of the request.
+pub fn delete_permissions(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+    let id = group_id(ctx)?;
+    let rules = drafts(&json_rules(ctx, true, false)?, &JSON_RULES)?;
+    let scope = scope(ctx);
+    ctx.app
+        .store
+        .write(|s| s.revoke_matching(&scope, id, &rules, OnMissing::Reject))?;
+    Ok(Map::new())
+}
