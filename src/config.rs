@@ -2,6 +2,8 @@
 
 use clap::Parser;
 
+use crate::auth::{AccessKey, AuthMode};
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "sgmock",
@@ -12,6 +14,15 @@ pub struct Config {
     /// Address to serve on.
     #[arg(long, env = "SGMOCK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+
+    /// `off`: signatures are not checked; `verify`: HMAC-SHA1 (RPC) and ACS3-HMAC-SHA256 are.
+    #[arg(long, env = "SGMOCK_AUTH", value_enum, default_value = "off")]
+    pub auth: AuthMode,
+
+    /// A known key, `ID:SECRET[:ACCOUNT]` (repeatable; the env var takes a comma-separated list).
+    /// Each key is its own account, named after its id, unless ACCOUNT names a shared one.
+    #[arg(long = "access-key", env = "SGMOCK_ACCESS_KEYS", value_delimiter = ',')]
+    pub access_keys: Vec<AccessKey>,
 
     /// Rules per security group, inbound and outbound together (Alibaba: 200).
     #[arg(long, env = "SGMOCK_RULE_LIMIT", default_value_t = 200)]
@@ -30,6 +41,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: "127.0.0.1:8080".into(),
+            auth: AuthMode::Off,
+            access_keys: Vec::new(),
             rule_limit: 200,
             group_quota: 100,
             seed: None,

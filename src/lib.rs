@@ -1,6 +1,7 @@
 //! sgmock: a local emulator of the Alibaba Cloud ECS (2014-05-26) and ENS (2017-11-10)
 //! security-group APIs. `app()` builds the router; tests call it in-process.
 
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod products;
@@ -15,8 +16,9 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 
+use auth::{Auth, Signed};
 pub use config::Config;
-use domain::store::{Limits, Store};
+use domain::store::{Clock, Limits, Store};
 use rpc::{envelope, Format, RpcRequest, MAX_BODY_BYTES};
 
 /// The account requests land in while authentication is off.
@@ -25,22 +27,43 @@ pub const DEFAULT_ACCOUNT: &str = "1234567890123456";
 /// Shared application state.
 pub struct App {
     pub store: Store,
+    pub auth: Auth,
     pub config: Config,
-    pub default_account: String,
+    clock: Clock,
+}
+
+fn system_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl App {
     pub fn new(config: Config) -> App {
+        App::with_clock(config, Arc::new(system_clock))
+    }
+
+    /// An app whose clock (creation times, signature time window) is `clock` — tests pin it.
+    pub fn with_clock(config: Config, clock: Clock) -> App {
         let limits = Limits {
             rules_per_group: config.rule_limit,
             groups_per_scope: config.group_quota,
             ..Limits::default()
         };
+        let store = Store::new(limits, config.seed);
+        store.write(|s| s.set_clock(clock.clone()));
         App {
-            store: Store::new(limits, config.seed),
+            store,
+            auth: Auth::new(config.auth, &config.access_keys, DEFAULT_ACCOUNT),
             config,
-            default_account: DEFAULT_ACCOUNT.to_string(),
+            clock,
         }
+    }
+
+    /// Unix seconds by the app's clock.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
     }
 }
 
@@ -75,7 +98,15 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                     &parts.headers,
                     &bytes,
                 );
-                products::handle(&app, rpc, &request_id)
+                let signed = Signed {
+                    method: parts.method.as_str(),
+                    path: parts.uri.path(),
+                    headers: &parts.headers,
+                    query: &rpc.query,
+                    params: &rpc.pairs,
+                    body: &bytes,
+                };
+                products::handle(&app, &rpc, &signed, &request_id)
             }
         }
     };

@@ -329,7 +329,9 @@ pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainErr
         })?;
     }
     let source_ports: Option<PortRange> = value(input, "SourcePortRange")?;
-    if let Some(p) = source_ports {
+    // `-1/-1` ("any source port") is accepted with every protocol: clients send it for TCP rules too
+    // (the captured ENS DeleteSecurityGroupPermissions request, signature-vectors.jsonl V6).
+    if let Some(p) = source_ports.filter(|p| *p != PortRange::ANY) {
         p.check_for(protocol).map_err(|e| {
             DomainError::invalid(
                 Attr::SourcePortRange,

@@ -73,7 +73,8 @@ pub enum OnMissing {
     Reject,
 }
 
-type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+/// Unix seconds, replaceable so tests can pin time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 const TOKEN_MEMORY: usize = 10_000;
 
@@ -113,8 +114,8 @@ impl State {
     }
 
     /// Replace the clock (tests pin time to compare whole bodies).
-    pub fn set_clock(&mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) {
-        self.clock = Arc::new(clock);
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
     }
 
     /// `prefix` + 20 lower-case letters and digits, like `sg-bp67acfmxazb4p…` in the docs.

@@ -10,6 +10,7 @@ use std::time::Instant;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
+use crate::auth::{AuthError, Signed};
 use crate::domain::store::Token;
 use crate::domain::{Attr, DomainError, Problem};
 use crate::rpc::{envelope, ErrorInfo, Format, ParamError, Params, RpcRequest};
@@ -42,6 +43,7 @@ pub enum Failure {
     UnknownAction(String),
     BodyTooLarge,
     Method,
+    Auth(AuthError),
 }
 
 impl From<ParamError> for Failure {
@@ -152,13 +154,52 @@ fn common(f: &Failure) -> Option<ErrorInfo> {
             "UnsupportedHTTPMethod",
             "This http method is not supported.",
         ),
+        Failure::Auth(a) => auth_error(a),
         _ => return None,
     })
+}
+
+/// The gateway's authentication errors (semantics.md §3.7; clients.md §6).
+fn auth_error(a: &AuthError) -> ErrorInfo {
+    match a {
+        AuthError::Missing(name) => ErrorInfo::new(
+            400,
+            "MissingParameter",
+            format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
+        ),
+        AuthError::Incomplete(why) => ErrorInfo::new(
+            400,
+            "IncompleteSignature",
+            format!("The request signature does not conform to Aliyun standards: {why}."),
+        ),
+        AuthError::UnknownKey => ErrorInfo::new(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."),
+        // `InvalidParamater` (sic) is the documented spelling.
+        AuthError::BadParameter(name) => ErrorInfo::new(
+            400,
+            "InvalidParamater",
+            format!("The specified parameter \"{name}\" is not valid."),
+        ),
+        AuthError::TimestampFormat => ErrorInfo::new(
+            400,
+            "InvalidTimeStamp.Format",
+            "Specified time stamp or date value is not well formatted.",
+        ),
+        AuthError::Expired => ErrorInfo::new(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."),
+        AuthError::NonceUsed => ErrorInfo::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."),
+        // The legacy Python SDK splits this message on ':' and compares the second part with its own
+        // string to sign (clients.md §6): keep exactly one colon before it.
+        AuthError::Mismatch { string_to_sign } => ErrorInfo::new(
+            400,
+            "SignatureDoesNotMatch",
+            format!("Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"),
+        ),
+    }
 }
 
 /// What the request log line needs to know about an answer.
 pub struct Outcome {
     pub product: &'static str,
+    pub account: String,
     pub action: String,
     pub status: u16,
     pub code: Option<String>,
@@ -176,6 +217,7 @@ pub fn gateway_error(format: Format, request_id: &str, f: &Failure) -> (Response
     let resp = envelope::error(format, request_id, "ecs.aliyuncs.com", "Ecs", &info);
     let outcome = Outcome {
         product: "-",
+        account: String::new(),
         action: String::new(),
         status: info.status,
         code: Some(info.code),
@@ -183,8 +225,13 @@ pub fn gateway_error(format: Format, request_id: &str, f: &Failure) -> (Response
     (resp, outcome)
 }
 
-/// Route one decoded RPC call to its product and action, and write the answer.
-pub fn handle(app: &App, req: RpcRequest, request_id: &str) -> (Response, Outcome) {
+/// Route one decoded RPC call to its product, authenticate it, run its action, write the answer.
+pub fn handle(
+    app: &App,
+    req: &RpcRequest,
+    signed: &Signed,
+    request_id: &str,
+) -> (Response, Outcome) {
     let Some(version) = req.version.as_deref() else {
         return gateway_error(req.format, request_id, &Failure::MissingVersion);
     };
@@ -196,11 +243,12 @@ pub fn handle(app: &App, req: RpcRequest, request_id: &str) -> (Response, Outcom
         );
     };
     let action_name = req.action.clone().unwrap_or_default();
-    let fail = |f: Failure| -> (Response, Outcome) {
+    let fail = |f: Failure, account: &str| -> (Response, Outcome) {
         let info = common(&f).unwrap_or_else(|| (product.describe)(&action_name, &f));
         let resp = envelope::error(req.format, request_id, product.host, product.name, &info);
         let outcome = Outcome {
             product: product.name,
+            account: account.to_string(),
             action: action_name.clone(),
             status: info.status,
             code: Some(info.code),
@@ -208,18 +256,22 @@ pub fn handle(app: &App, req: RpcRequest, request_id: &str) -> (Response, Outcom
         (resp, outcome)
     };
     if req.action.is_none() {
-        return fail(Failure::MissingAction);
+        return fail(Failure::MissingAction, "");
     }
+    let account = match app.auth.authenticate(signed, app.now()) {
+        Ok(a) => a,
+        Err(e) => return fail(Failure::Auth(e), ""),
+    };
     let Some((action, handler)) = product.actions.iter().find(|(a, _)| *a == action_name) else {
-        return fail(Failure::UnknownAction(action_name.clone()));
+        return fail(Failure::UnknownAction(action_name.clone()), &account);
     };
     let params = match &req.params {
         Ok(p) => p,
-        Err(e) => return fail(Failure::Param(e.clone())),
+        Err(e) => return fail(Failure::Param(e.clone()), &account),
     };
     let ctx = Ctx {
         app,
-        account: &app.default_account,
+        account: &account,
         action,
         params,
     };
@@ -228,12 +280,13 @@ pub fn handle(app: &App, req: RpcRequest, request_id: &str) -> (Response, Outcom
             envelope::success(req.format, action, request_id, body),
             Outcome {
                 product: product.name,
+                account: account.clone(),
                 action: action.to_string(),
                 status: 200,
                 code: None,
             },
         ),
-        Err(f) => fail(f),
+        Err(f) => fail(f, &account),
     }
 }
 
@@ -257,6 +310,7 @@ pub fn log(outcome: &Outcome, request_id: &str, started: Instant) {
         target: "sgmock::request",
         product = outcome.product,
         action = %outcome.action,
+        account = %outcome.account,
         status = outcome.status,
         code = outcome.code.as_deref().unwrap_or(""),
         latency_us = started.elapsed().as_micros() as u64,

@@ -3,6 +3,7 @@
 pub mod envelope;
 pub mod params;
 pub mod request;
+pub mod signature;
 
 pub use envelope::{ErrorInfo, Format};
 pub use params::{ParamError, Params};

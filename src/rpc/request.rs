@@ -8,6 +8,9 @@ use axum::http::HeaderMap;
 use super::envelope::Format;
 use super::params::{ParamError, Params};
 
+/// Decoded name/value pairs in wire order.
+pub type Pairs = Vec<(String, String)>;
+
 /// Bodies above this are refused with a 4xx before parsing.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -18,14 +21,19 @@ pub struct RpcRequest {
     pub action: Option<String>,
     pub version: Option<String>,
     pub format: Format,
+    /// Decoded query parameters, in wire order (what an ACS3 signature covers).
+    pub query: Pairs,
+    /// Decoded query and form-body parameters, in wire order (what an RPC signature covers).
+    pub pairs: Pairs,
     pub params: Result<Params, ParamError>,
 }
 
-/// Decode `query` and, when it is a form, `body` into name/value pairs (query first).
-pub fn pairs(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = query
+/// Decode `query` and, when it is a form, `body` into name/value pairs: (query, query + body).
+pub fn pairs(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> (Pairs, Pairs) {
+    let query: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
+    let mut out = query.clone();
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -39,7 +47,7 @@ pub fn pairs(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Vec<(Stri
     if is_form {
         out.extend(form_urlencoded::parse(body).into_owned());
     }
-    out
+    (query, out)
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -57,7 +65,7 @@ impl RpcRequest {
         headers: &HeaderMap,
         body: &[u8],
     ) -> RpcRequest {
-        let pairs = pairs(query, headers, body);
+        let (query, pairs) = pairs(query, headers, body);
         let first = |name: &str| {
             pairs
                 .iter()
@@ -75,7 +83,9 @@ impl RpcRequest {
             action,
             version,
             format,
-            params: Params::from_pairs(pairs),
+            query,
+            params: Params::from_pairs(pairs.iter().cloned()),
+            pairs,
         }
     }
 }

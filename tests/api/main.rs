@@ -1,6 +1,7 @@
 //! In-process API tests: one binary, the router called directly, whole bodies compared with the
 //! RequestId redacted. Each test names the documented fact it checks.
 
+mod auth;
 mod concurrency;
 mod ecs_groups;
 mod ecs_modify_seed;

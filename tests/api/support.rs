@@ -46,8 +46,12 @@ impl Api {
     }
 
     pub fn with(config: Config) -> Api {
-        let app = Arc::new(App::new(config));
-        app.store.write(|s| s.set_clock(|| NOW));
+        Api::at(config, NOW)
+    }
+
+    /// An app whose clock stands still at `now`.
+    pub fn at(config: Config, now: i64) -> Api {
+        let app = Arc::new(App::with_clock(config, Arc::new(move || now)));
         let router = sgmock::router(app);
         Api { router }
     }

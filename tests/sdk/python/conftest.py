@@ -1,4 +1,5 @@
-"""Starts a real sgmock process on a free loopback port and builds official SDK clients for it."""
+"""Starts a real sgmock process on a free loopback port, with signatures verified, and builds official
+SDK clients for it. Keys: `testid:testsecret` (account `testid`) and `otherid:othersecret` (its own account)."""
 
 import os
 import pathlib
@@ -16,7 +17,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 def sgmock_addr():
     binary = os.environ.get("SGMOCK_BIN", str(ROOT / "target" / "release" / "sgmock"))
     proc = subprocess.Popen(
-        [binary, "--listen", "127.0.0.1:0"],
+        [
+            binary,
+            "--listen", "127.0.0.1:0",
+            "--auth", "verify",
+            "--access-key", "testid:testsecret",
+            "--access-key", "otherid:othersecret",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -29,10 +36,10 @@ def sgmock_addr():
     proc.wait(timeout=10)
 
 
-def config_for(addr, signature_algorithm=None):
+def config_for(addr, signature_algorithm=None, key_id="testid", secret="testsecret"):
     config = open_api_models.Config(
-        access_key_id="testid",
-        access_key_secret="testsecret",
+        access_key_id=key_id,
+        access_key_secret=secret,
         endpoint=addr,
         protocol="http",
     )
