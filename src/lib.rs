@@ -18,7 +18,7 @@ use axum::Router;
 
 use auth::{Auth, Signed};
 pub use config::Config;
-use domain::store::{Clock, Limits, Store};
+use domain::store::{Clock, Limits, State as DomainState, Store};
 use rpc::{envelope, Format, RpcRequest, MAX_BODY_BYTES};
 
 /// The account requests land in while authentication is off.
@@ -51,8 +51,9 @@ impl App {
             groups_per_scope: config.group_quota,
             ..Limits::default()
         };
-        let store = Store::new(limits, config.seed);
-        store.write(|s| s.set_clock(clock.clone()));
+        let mut state = DomainState::new(limits, config.seed);
+        state.set_clock(clock.clone());
+        let store = Store::new(state);
         App {
             store,
             auth: Auth::new(config.auth, &config.access_keys, DEFAULT_ACCOUNT),

@@ -125,6 +125,9 @@ pub enum DomainError {
     DuplicateTagKey,
     #[error("client token reused with other parameters")]
     TokenMismatch,
+    /// The change could not be made durable (the journal could not be written).
+    #[error("storage: {0}")]
+    Storage(String),
 }
 
 impl DomainError {

@@ -1,9 +1,11 @@
 //! The whole emulated state (accounts → scopes → groups → rules) and every mutation on it.
 //!
-//! Each mutation validates everything first and only then changes anything, so a failed request
-//! changes nothing. The [`Store`] wraps the state in one lock: a request looks up, validates and
-//! applies under a single write guard, and the guard is never held across an `.await` (handlers are
-//! synchronous).
+//! Each operation validates everything first and only then changes anything, so a failed request
+//! changes nothing. Changes go through a handful of primitives (insert/remove a group or a rule, …);
+//! when a [`Sink`] is attached each primitive also emits an [`Event`], which the sink makes durable
+//! before the request is answered, and replay applies events through the same primitives — so a
+//! replayed state cannot drift from the live one. The [`Store`] wraps the state in one lock: a request
+//! looks up, validates and applies under a single write guard, never held across an `.await`.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
@@ -55,6 +57,15 @@ pub struct Token {
     pub fingerprint: String,
 }
 
+/// A remembered ClientToken: whose, which token, the request it answered, and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub account: String,
+    pub token: String,
+    pub fingerprint: String,
+    pub outcome: Option<String>,
+}
+
 /// What to do when Authorize meets a rule that already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnDuplicate {
@@ -78,16 +89,116 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 const TOKEN_MEMORY: usize = 10_000;
 
+/// One change to the state, as the primitives make it. A sink journals these; replay applies them.
+#[derive(Debug, Clone)]
+pub enum Event {
+    GroupInserted(Box<Group>),
+    GroupRemoved {
+        id: String,
+    },
+    /// The group's mutable attributes after a change (name, description, policy, tags, resource group).
+    GroupUpdated(Box<GroupAttrs>),
+    RuleInserted {
+        group: String,
+        rule: Box<Rule>,
+    },
+    RuleRemoved {
+        group: String,
+        rule: String,
+    },
+    RuleReplaced {
+        group: String,
+        rule: Box<Rule>,
+    },
+    TokenRecorded(TokenRecord),
+    /// The id counter after a request that issued ids (ids never repeat, also across restarts).
+    IdsIssued {
+        issued: u64,
+    },
+    /// All state, or one account's, dropped.
+    Reset {
+        account: Option<String>,
+    },
+}
+
+/// The attributes of a group that change after creation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupAttrs {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub inner_policy: Policy,
+    pub tags: Vec<(String, String)>,
+    pub resource_group_id: String,
+}
+
+/// Where events go to become durable (the journal). Errors are messages: the store answers a request
+/// whose events could not be written with an internal error, after rolling back to what the sink holds.
+pub trait Sink: Send + Sync {
+    fn append(&mut self, events: &[Event]) -> Result<(), String>;
+    /// Whether the journal has grown enough to be compacted into a snapshot.
+    fn wants_snapshot(&self) -> bool;
+    fn snapshot(&mut self, state: &State) -> Result<(), String>;
+    /// The state as the sink holds it (to roll back a change that could not be written).
+    fn reload(&mut self) -> Result<State, String>;
+}
+
+/// Resource ids: `prefix` + 20 lower-case letters and digits, like `sg-bp67acfmxazb4p…` in the docs.
+/// The first 13 characters are a keyed bijection of a counter, so ids never repeat while the counter
+/// only grows (it is journaled); the same seed gives the same ids.
+#[derive(Debug, Clone)]
+struct IdGen {
+    seed: u64,
+    issued: u64,
+}
+
+/// splitmix64's finaliser: a bijection on u64.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+const ID_CHARS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+fn base36(mut n: u64, width: usize, out: &mut String) {
+    let mut digits = vec![b'0'; width];
+    for d in digits.iter_mut().rev() {
+        *d = ID_CHARS[(n % 36) as usize];
+        n /= 36;
+    }
+    out.extend(digits.iter().map(|&b| char::from(b)));
+}
+
+impl IdGen {
+    fn next(&mut self, prefix: &str) -> String {
+        self.issued += 1;
+        let unique = mix(self.issued ^ self.seed);
+        let mut s = String::with_capacity(prefix.len() + 20);
+        s.push_str(prefix);
+        // 36^13 > 2^64: the first 13 characters hold `unique` whole.
+        base36(unique, 13, &mut s);
+        base36(
+            mix(unique ^ 0x9e37_79b9_7f4a_7c15) % 78_364_164_096,
+            7,
+            &mut s,
+        );
+        s
+    }
+}
+
 pub struct State {
     limits: Limits,
     groups: HashMap<String, Group>,
     by_scope: HashMap<Scope, BTreeSet<String>>,
     /// target group id → holder group id → number of the holder's rules that name the target.
     referenced_by: HashMap<String, HashMap<String, u32>>,
-    tokens: HashMap<(String, String), (String, Option<String>)>,
+    tokens: HashMap<(String, String), TokenRecord>,
     token_order: VecDeque<(String, String)>,
-    rng: fastrand::Rng,
+    ids: IdGen,
     clock: Clock,
+    /// Events of the current request, when a sink is attached.
+    events: Option<Vec<Event>>,
 }
 
 fn now_unix() -> i64 {
@@ -96,8 +207,6 @@ fn now_unix() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
-
-const ID_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 impl State {
     pub fn new(limits: Limits, seed: Option<u64>) -> State {
@@ -108,8 +217,12 @@ impl State {
             referenced_by: HashMap::new(),
             tokens: HashMap::new(),
             token_order: VecDeque::new(),
-            rng: seed.map(fastrand::Rng::with_seed).unwrap_or_default(),
+            ids: IdGen {
+                seed: seed.unwrap_or_else(|| fastrand::u64(..)),
+                issued: 0,
+            },
             clock: Arc::new(now_unix),
+            events: None,
         }
     }
 
@@ -118,15 +231,32 @@ impl State {
         self.clock = clock;
     }
 
-    /// `prefix` + 20 lower-case letters and digits, like `sg-bp67acfmxazb4p…` in the docs.
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The id generator's seed and how many ids it has issued.
+    pub fn id_state(&self) -> (u64, u64) {
+        (self.ids.seed, self.ids.issued)
+    }
+
+    /// Continue an id sequence (after loading a snapshot).
+    pub fn set_id_state(&mut self, seed: u64, issued: u64) {
+        self.ids = IdGen { seed, issued };
+    }
+
     fn new_id(&mut self, prefix: &str) -> String {
-        let mut s = String::with_capacity(prefix.len() + 20);
-        s.push_str(prefix);
-        for _ in 0..20 {
-            let i = self.rng.usize(..ID_CHARS.len());
-            s.push(char::from(ID_CHARS[i]));
+        self.ids.next(prefix)
+    }
+
+    fn emit(&mut self, e: impl FnOnce() -> Event) {
+        if let Some(events) = self.events.as_mut() {
+            events.push(e());
         }
-        s
     }
 
     // ---------------------------------------------------------------- lookups
@@ -138,16 +268,19 @@ impl State {
             .ok_or_else(|| DomainError::GroupNotFound { id: id.to_string() })
     }
 
-    fn group_mut(&mut self, scope: &Scope, id: &str) -> Result<&mut Group, DomainError> {
-        self.groups
-            .get_mut(id)
-            .filter(|g| &g.scope == scope)
-            .ok_or_else(|| DomainError::GroupNotFound { id: id.to_string() })
-    }
-
     /// Any group by id, whatever its scope (for rendering a peer group's name).
     pub fn group_any(&self, id: &str) -> Option<&Group> {
         self.groups.get(id)
+    }
+
+    /// Every group, in no particular order (snapshots sort what they write).
+    pub fn all_groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values()
+    }
+
+    /// The remembered ClientTokens, oldest first.
+    pub fn tokens(&self) -> impl Iterator<Item = &TokenRecord> {
+        self.token_order.iter().filter_map(|k| self.tokens.get(k))
     }
 
     /// Groups of a scope in descending id order, starting at `start` (inclusive) when given: the
@@ -187,6 +320,263 @@ impl State {
         out
     }
 
+    /// (accounts, groups, rules) held.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let accounts: HashSet<&str> = self
+            .groups
+            .values()
+            .map(|g| g.scope.account.as_str())
+            .collect();
+        let rules = self.groups.values().map(|g| g.rules.len()).sum();
+        (accounts.len(), self.groups.len(), rules)
+    }
+
+    // ---------------------------------------------------------------- primitives
+
+    fn add_ref(&mut self, target: &str, holder: &str) {
+        *self
+            .referenced_by
+            .entry(target.to_string())
+            .or_default()
+            .entry(holder.to_string())
+            .or_insert(0) += 1;
+    }
+
+    fn unref(&mut self, target: &str, holder: &str) {
+        if let Some(m) = self.referenced_by.get_mut(target) {
+            if let Some(n) = m.get_mut(holder) {
+                *n -= 1;
+                if *n == 0 {
+                    m.remove(holder);
+                }
+            }
+            if m.is_empty() {
+                self.referenced_by.remove(target);
+            }
+        }
+    }
+
+    fn insert_group(&mut self, group: Group) {
+        self.emit(|| Event::GroupInserted(Box::new(group.clone())));
+        for rule in group.rules.iter() {
+            if let Some(Peer::Group(g)) = rule.peer() {
+                let target = g.id.clone();
+                self.add_ref(&target, &group.id);
+            }
+        }
+        self.by_scope
+            .entry(group.scope.clone())
+            .or_default()
+            .insert(group.id.clone());
+        self.groups.insert(group.id.clone(), group);
+    }
+
+    fn remove_group(&mut self, id: &str) {
+        self.emit(|| Event::GroupRemoved { id: id.to_string() });
+        let Some(group) = self.groups.remove(id) else {
+            return;
+        };
+        if let Some(ids) = self.by_scope.get_mut(&group.scope) {
+            ids.remove(id);
+        }
+        for rule in group.rules.iter() {
+            if let Some(Peer::Group(g)) = rule.peer() {
+                self.unref(&g.id, id);
+            }
+        }
+    }
+
+    /// Change a group's mutable attributes through `f`, and emit the result.
+    fn update_group(&mut self, id: &str, f: impl FnOnce(&mut Group)) {
+        let Some(g) = self.groups.get_mut(id) else {
+            return;
+        };
+        f(g);
+        let attrs = GroupAttrs {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            description: g.description.clone(),
+            inner_policy: g.inner_policy,
+            tags: g.tags.clone(),
+            resource_group_id: g.resource_group_id.clone(),
+        };
+        self.emit(|| Event::GroupUpdated(Box::new(attrs)));
+    }
+
+    fn insert_rule(&mut self, group: &str, rule: Rule) {
+        self.emit(|| Event::RuleInserted {
+            group: group.to_string(),
+            rule: Box::new(rule.clone()),
+        });
+        if let Some(Peer::Group(g)) = rule.peer() {
+            let target = g.id.clone();
+            self.add_ref(&target, group);
+        }
+        if let Some(g) = self.groups.get_mut(group) {
+            g.rules.insert(rule);
+        }
+    }
+
+    fn remove_rule(&mut self, group: &str, rule: &str) {
+        self.emit(|| Event::RuleRemoved {
+            group: group.to_string(),
+            rule: rule.to_string(),
+        });
+        let removed = self
+            .groups
+            .get_mut(group)
+            .and_then(|g| g.rules.remove(rule));
+        if let Some(Peer::Group(g)) = removed.as_ref().and_then(Rule::peer) {
+            let target = g.id.clone();
+            self.unref(&target, group);
+        }
+    }
+
+    fn replace_rule(&mut self, group: &str, rule: Rule) {
+        self.emit(|| Event::RuleReplaced {
+            group: group.to_string(),
+            rule: Box::new(rule.clone()),
+        });
+        let old_target = self
+            .groups
+            .get(group)
+            .and_then(|g| g.rules.by_id(&rule.id))
+            .and_then(Rule::peer)
+            .and_then(Peer::group)
+            .map(|g| g.id.clone());
+        let new_target = rule.peer().and_then(Peer::group).map(|g| g.id.clone());
+        if let Some(g) = self.groups.get_mut(group) {
+            g.rules.replace(rule);
+        }
+        if old_target != new_target {
+            if let Some(t) = old_target {
+                self.unref(&t, group);
+            }
+            if let Some(t) = new_target {
+                self.add_ref(&t, group);
+            }
+        }
+    }
+
+    fn record_token(&mut self, record: TokenRecord) {
+        self.emit(|| Event::TokenRecorded(record.clone()));
+        let k = (record.account.clone(), record.token.clone());
+        if self.token_order.len() >= TOKEN_MEMORY {
+            if let Some(old) = self.token_order.pop_front() {
+                self.tokens.remove(&old);
+            }
+        }
+        if self.tokens.insert(k.clone(), record).is_none() {
+            self.token_order.push_back(k);
+        }
+    }
+
+    /// Drop everything, or one account's groups and tokens. The id counter stays: ids never repeat.
+    pub fn reset(&mut self, account: Option<&str>) {
+        self.emit(|| Event::Reset {
+            account: account.map(str::to_string),
+        });
+        let recording = self.events.take();
+        match account {
+            None => {
+                self.groups.clear();
+                self.by_scope.clear();
+                self.referenced_by.clear();
+                self.tokens.clear();
+                self.token_order.clear();
+            }
+            Some(a) => {
+                let doomed: Vec<String> = self
+                    .groups
+                    .values()
+                    .filter(|g| g.scope.account == a)
+                    .map(|g| g.id.clone())
+                    .collect();
+                for id in doomed {
+                    self.remove_group(&id);
+                }
+                self.referenced_by
+                    .retain(|target, _| self.groups.contains_key(target));
+                self.tokens.retain(|(acct, _), _| acct != a);
+                self.token_order.retain(|(acct, _)| acct != a);
+            }
+        }
+        self.events = recording;
+    }
+
+    /// Apply a journaled event (replay). Emits nothing.
+    pub fn apply(&mut self, event: Event) {
+        let recording = self.events.take();
+        match event {
+            Event::GroupInserted(g) => self.insert_group(*g),
+            Event::GroupRemoved { id } => self.remove_group(&id),
+            Event::GroupUpdated(a) => self.update_group(&a.id.clone(), |g| {
+                g.name = a.name;
+                g.description = a.description;
+                g.inner_policy = a.inner_policy;
+                g.tags = a.tags;
+                g.resource_group_id = a.resource_group_id;
+            }),
+            Event::RuleInserted { group, rule } => self.insert_rule(&group, *rule),
+            Event::RuleRemoved { group, rule } => self.remove_rule(&group, &rule),
+            Event::RuleReplaced { group, rule } => self.replace_rule(&group, *rule),
+            Event::TokenRecorded(t) => self.record_token(t),
+            Event::IdsIssued { issued } => self.ids.issued = self.ids.issued.max(issued),
+            Event::Reset { account } => self.reset(account.as_deref()),
+        }
+        self.events = recording;
+    }
+
+    /// Load groups and tokens into an empty state (a snapshot or a fixture). Group and rule ids must
+    /// be unique, and a same-account group peer must exist in the same scope.
+    pub fn load(&mut self, groups: Vec<Group>, tokens: Vec<TokenRecord>) -> Result<(), String> {
+        let mut rule_ids = HashSet::new();
+        for g in &groups {
+            if self.groups.contains_key(&g.id) {
+                return Err(format!("group {} appears twice", g.id));
+            }
+            for r in g.rules.iter() {
+                if !rule_ids.insert(r.id.clone()) {
+                    return Err(format!("rule {} appears twice", r.id));
+                }
+            }
+            self.groups.insert(g.id.clone(), g.clone());
+        }
+        for g in &groups {
+            for r in g.rules.iter() {
+                if let Some(Peer::Group(p)) = r.peer() {
+                    let ok = p.owner.is_some()
+                        || self.groups.get(&p.id).is_some_and(|o| o.scope == g.scope);
+                    if !ok {
+                        return Err(format!("rule {} of group {} names group {}, which is not in its account and region", r.id, g.id, p.id));
+                    }
+                }
+            }
+        }
+        self.groups.clear();
+        let recording = self.events.take();
+        for g in groups {
+            self.insert_group(g);
+        }
+        for t in tokens {
+            self.record_token(t);
+        }
+        self.events = recording;
+        Ok(())
+    }
+
+    /// Start (or stop) collecting events for a sink.
+    pub fn set_recording(&mut self, on: bool) {
+        self.events = if on { Some(Vec::new()) } else { None };
+    }
+
+    fn take_events(&mut self) -> Vec<Event> {
+        match self.events.as_mut() {
+            Some(e) => std::mem::take(e),
+            None => Vec::new(),
+        }
+    }
+
     // ---------------------------------------------------------------- idempotency
 
     /// Run `f` once per `ClientToken`: a repeat with the same parameters returns the first outcome and
@@ -201,23 +591,20 @@ impl State {
         let Some(token) = token else {
             return f(self);
         };
-        let k = (account.to_string(), token.value.clone());
-        if let Some((fp, outcome)) = self.tokens.get(&k) {
-            return if *fp == token.fingerprint {
-                Ok(outcome.clone())
+        if let Some(t) = self.tokens.get(&(account.to_string(), token.value.clone())) {
+            return if t.fingerprint == token.fingerprint {
+                Ok(t.outcome.clone())
             } else {
                 Err(DomainError::TokenMismatch)
             };
         }
         let outcome = f(self)?;
-        if self.token_order.len() >= TOKEN_MEMORY {
-            if let Some(old) = self.token_order.pop_front() {
-                self.tokens.remove(&old);
-            }
-        }
-        self.tokens
-            .insert(k.clone(), (token.fingerprint.clone(), outcome.clone()));
-        self.token_order.push_back(k);
+        self.record_token(TokenRecord {
+            account: account.to_string(),
+            token: token.value.clone(),
+            fingerprint: token.fingerprint.clone(),
+            outcome: outcome.clone(),
+        });
         Ok(outcome)
     }
 
@@ -253,11 +640,7 @@ impl State {
             tags: new.tags,
             rules: RuleSet::new(new.identity),
         };
-        self.by_scope
-            .entry(scope.clone())
-            .or_default()
-            .insert(id.clone());
-        self.groups.insert(id.clone(), group);
+        self.insert_group(group);
         Ok(id)
     }
 
@@ -272,11 +655,9 @@ impl State {
     ) -> Result<String, DomainError> {
         let id = self.create_group(scope, new)?;
         if let Err(e) = self.authorize(scope, &id, drafts, on_duplicate) {
-            // Nothing referenced the new group yet, so removing it undoes the creation completely.
-            self.groups.remove(&id);
-            if let Some(ids) = self.by_scope.get_mut(scope) {
-                ids.remove(&id);
-            }
+            // Nothing referenced the new group yet, so removing it undoes the creation completely
+            // (and the store drops the events of a failed request).
+            self.remove_group(&id);
             return Err(e);
         }
         Ok(id)
@@ -290,18 +671,7 @@ impl State {
         if !self.referencing(id).is_empty() {
             return Err(DomainError::Referenced);
         }
-        let Some(group) = self.groups.remove(id) else {
-            return Ok(());
-        };
-        if let Some(ids) = self.by_scope.get_mut(scope) {
-            ids.remove(id);
-        }
-        for rule in group.rules.iter() {
-            if let Some(Peer::Group(g)) = rule.peer() {
-                self.unref(&g.id, id);
-            }
-        }
-        self.referenced_by.remove(id);
+        self.remove_group(id);
         Ok(())
     }
 
@@ -314,13 +684,15 @@ impl State {
         name: Option<String>,
         description: Option<String>,
     ) -> Result<(), DomainError> {
-        let g = self.group_mut(scope, id)?;
-        if let Some(n) = name {
-            g.name = n;
-        }
-        if let Some(d) = description {
-            g.description = d;
-        }
+        self.group(scope, id)?;
+        self.update_group(id, |g| {
+            if let Some(n) = name {
+                g.name = n;
+            }
+            if let Some(d) = description {
+                g.description = d;
+            }
+        });
         Ok(())
     }
 
@@ -344,14 +716,14 @@ impl State {
             }
         }
         for id in ids {
-            if let Some(g) = self.groups.get_mut(id) {
+            self.update_group(id, |g| {
                 for (k, v) in tags {
                     match g.tags.iter_mut().find(|(gk, _)| gk == k) {
                         Some(slot) => slot.1 = v.clone(),
                         None => g.tags.push((k.clone(), v.clone())),
                     }
                 }
-            }
+            });
         }
         Ok(())
     }
@@ -368,9 +740,7 @@ impl State {
             self.group(scope, id)?;
         }
         for id in ids {
-            if let Some(g) = self.groups.get_mut(id) {
-                g.tags.retain(|(k, _)| !all && !keys.contains(k));
-            }
+            self.update_group(id, |g| g.tags.retain(|(k, _)| !all && !keys.contains(k)));
         }
         Ok(())
     }
@@ -381,7 +751,8 @@ impl State {
         id: &str,
         resource_group: &str,
     ) -> Result<(), DomainError> {
-        self.group_mut(scope, id)?.resource_group_id = resource_group.to_string();
+        self.group(scope, id)?;
+        self.update_group(id, |g| g.resource_group_id = resource_group.to_string());
         Ok(())
     }
 
@@ -391,19 +762,16 @@ impl State {
         id: &str,
         policy: Policy,
     ) -> Result<(), DomainError> {
-        let g = self.group_mut(scope, id)?;
         // "The InnerAccessPolicy attribute of enterprise level security group can't be modified."
-        if g.kind == GroupType::Enterprise {
+        if self.group(scope, id)?.kind == GroupType::Enterprise {
             return Err(DomainError::EnterprisePolicyFixed);
         }
-        g.inner_policy = policy;
+        self.update_group(id, |g| g.inner_policy = policy);
         Ok(())
     }
 
     // ---------------------------------------------------------------- rules
 
-    /// Turn a draft into a rule of `group` (id and time still empty), checking everything that
-    /// needs state: NIC type, group type, the peer group, prefix and port lists.
     fn place(&self, group: &Group, draft: &RuleDraft) -> Result<Rule, DomainError> {
         let nic = group.resolve_nic(draft)?;
         let side = peer_side(draft.direction);
@@ -473,29 +841,6 @@ impl State {
         })
     }
 
-    fn add_ref(&mut self, target: &str, holder: &str) {
-        *self
-            .referenced_by
-            .entry(target.to_string())
-            .or_default()
-            .entry(holder.to_string())
-            .or_insert(0) += 1;
-    }
-
-    fn unref(&mut self, target: &str, holder: &str) {
-        if let Some(m) = self.referenced_by.get_mut(target) {
-            if let Some(n) = m.get_mut(holder) {
-                *n -= 1;
-                if *n == 0 {
-                    m.remove(holder);
-                }
-            }
-            if m.is_empty() {
-                self.referenced_by.remove(target);
-            }
-        }
-    }
-
     /// Add rules: all or none. Rules already present are skipped (ECS) or refused (ENS); identical
     /// rules within one request are `InvalidParam.DuplicatePermissions`.
     pub fn authorize(
@@ -552,25 +897,9 @@ impl State {
             }
             rule.id = rid;
             rule.created = now;
-            if let Some(Peer::Group(g)) = rule.peer() {
-                let target = g.id.clone();
-                self.add_ref(&target, id);
-            }
-            if let Some(g) = self.groups.get_mut(id) {
-                g.rules.insert(rule);
-            }
+            self.insert_rule(id, rule);
         }
         Ok(n)
-    }
-
-    fn remove_rules(&mut self, id: &str, rule_ids: &[String]) {
-        for rid in rule_ids {
-            let removed = self.groups.get_mut(id).and_then(|g| g.rules.remove(rid));
-            if let Some(Peer::Group(g)) = removed.as_ref().and_then(Rule::peer) {
-                let target = g.id.clone();
-                self.unref(&target, id);
-            }
-        }
     }
 
     /// Revoke the rules matching the drafts (Description is never compared). With ECS identity a
@@ -598,9 +927,10 @@ impl State {
                 _ => {}
             }
         }
-        let n = doomed.len();
-        self.remove_rules(id, &doomed);
-        Ok(n)
+        for rid in &doomed {
+            self.remove_rule(id, rid);
+        }
+        Ok(doomed.len())
     }
 
     /// Revoke rules by id (one direction). Every id must exist; none may repeat.
@@ -628,14 +958,12 @@ impl State {
                 return Err(DomainError::RuleIdNotFound { id: rid.clone() });
             }
         }
-        self.remove_rules(id, rule_ids);
+        for rid in rule_ids {
+            self.remove_rule(id, rid);
+        }
         Ok(rule_ids.len())
     }
 
-    /// Modify a rule in place by id (ModifySecurityGroupRule / EgressRule with `SecurityGroupRuleId`).
-    ///
-    /// Seed ModifySecurityGroupEgressRule: the peer's kind and address family cannot change, nor the
-    /// NIC type; a set field cannot be cleared; the result may not equal another rule.
     pub fn modify_rule_by_id(
         &mut self,
         scope: &Scope,
@@ -700,19 +1028,7 @@ impl State {
         }
         rule.id = old.id.clone();
         rule.created = old.created;
-        let old_target = old.peer().and_then(Peer::group).map(|g| g.id.clone());
-        let new_target = rule.peer().and_then(Peer::group).map(|g| g.id.clone());
-        if let Some(g) = self.groups.get_mut(id) {
-            g.rules.replace(rule);
-        }
-        if old_target != new_target {
-            if let Some(t) = old_target {
-                self.unref(&t, id);
-            }
-            if let Some(t) = new_target {
-                self.add_ref(&t, id);
-            }
-        }
+        self.replace_rule(id, rule);
         Ok(())
     }
 
@@ -732,11 +1048,9 @@ impl State {
             _ => return Err(DomainError::RuleNotFound),
         };
         if let Some(desc) = &draft.description {
-            if let Some(g) = self.groups.get_mut(id) {
-                if let Some(mut r) = g.rules.by_id(&rid).cloned() {
-                    r.description = desc.clone();
-                    g.rules.replace(r);
-                }
+            if let Some(mut r) = group.rules.by_id(&rid).cloned() {
+                r.description = desc.clone();
+                self.replace_rule(id, r);
             }
         }
         Ok(())
@@ -750,27 +1064,137 @@ pub fn is_rule_id(s: &str) -> bool {
     })
 }
 
-/// The state behind one lock.
+struct Inner {
+    state: State,
+    sink: Option<Box<dyn Sink>>,
+}
+
+/// The state behind one lock, and the sink that makes its changes durable.
 pub struct Store {
-    state: RwLock<State>,
+    inner: RwLock<Inner>,
 }
 
 impl Store {
-    pub fn new(limits: Limits, seed: Option<u64>) -> Store {
+    pub fn new(state: State) -> Store {
         Store {
-            state: RwLock::new(State::new(limits, seed)),
+            inner: RwLock::new(Inner { state, sink: None }),
         }
+    }
+
+    /// From now on, every change is handed to `sink` before its request is answered.
+    pub fn attach(&self, sink: Box<dyn Sink>) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        inner.state.set_recording(true);
+        inner.sink = Some(sink);
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         // A panic while holding the lock would be a bug elsewhere; the state is still consistent
         // because every mutation validates before it changes anything, so keep serving.
-        let guard = self.state.read().unwrap_or_else(|e| e.into_inner());
-        f(&guard)
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        f(&guard.state)
     }
 
-    pub fn write<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
-        f(&mut guard)
+    /// Run one request's change. Its events are made durable before this returns; if that fails the
+    /// state is rolled back to what the sink holds and the request fails with `Storage`.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let inner = &mut *guard;
+        let issued_before = inner.state.ids.issued;
+        let result = f(&mut inner.state);
+        let mut events = inner.state.take_events();
+        let Some(sink) = inner.sink.as_mut() else {
+            return result;
+        };
+        // A failed operation changed nothing (or undid what it did): nothing to write.
+        let value = result?;
+        if inner.state.ids.issued != issued_before {
+            events.push(Event::IdsIssued {
+                issued: inner.state.ids.issued,
+            });
+        }
+        if events.is_empty() {
+            return Ok(value);
+        }
+        if let Err(e) = sink.append(&events) {
+            tracing::error!(error = %e, "could not write the journal; rolling back");
+            match sink.reload() {
+                Ok(mut state) => {
+                    state.set_clock(inner.state.clock());
+                    state.set_recording(true);
+                    inner.state = state;
+                }
+                Err(e2) => tracing::error!(error = %e2, "could not reload the state"),
+            }
+            return Err(DomainError::Storage(e));
+        }
+        if sink.wants_snapshot() {
+            if let Err(e) = sink.snapshot(&inner.state) {
+                // The journal still holds everything; compaction is retried after the next write.
+                tracing::warn!(error = %e, "could not write a snapshot");
+            }
+        }
+        Ok(value)
+    }
+
+    /// Replace the whole state (PUT /_sgmock/state). With a sink the new state is snapshotted first;
+    /// if that fails nothing changes.
+    pub fn replace(&self, mut state: State) -> Result<(), String> {
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let inner = &mut *guard;
+        state.set_clock(inner.state.clock());
+        if let Some(sink) = inner.sink.as_mut() {
+            sink.snapshot(&state)?;
+            state.set_recording(true);
+        }
+        inner.state = state;
+        Ok(())
+    }
+
+    /// Make the state durable as a snapshot now (shutdown).
+    pub fn flush(&self) -> Result<(), String> {
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let inner = &mut *guard;
+        match inner.sink.as_mut() {
+            Some(sink) => sink.snapshot(&inner.state),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_never_repeat_and_the_same_seed_gives_the_same_ids() {
+        let mut a = IdGen { seed: 7, issued: 0 };
+        let mut b = IdGen { seed: 7, issued: 0 };
+        let mut seen = HashSet::new();
+        for _ in 0..10_000 {
+            let id = a.next("sg-");
+            assert_eq!(id, b.next("sg-"));
+            assert_eq!(id.len(), 23);
+            assert!(
+                id[3..]
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "{id}"
+            );
+            assert!(seen.insert(id));
+        }
+        // Continuing a counter continues the sequence.
+        let mut c = IdGen {
+            seed: 7,
+            issued: 10_000,
+        };
+        assert!(!seen.contains(&c.next("sg-")));
+        assert_ne!(
+            IdGen { seed: 8, issued: 0 }.next("sg-"),
+            IdGen { seed: 7, issued: 0 }.next("sg-")
+        );
     }
 }

@@ -143,6 +143,7 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             "QuotaExceed.SecurityGroup",
             format!("The maximum number of security groups is reached: {limit}."),
         ),
+        DomainError::Storage(why) => ErrorInfo::new(500, "InternalError", format!("The request processing has failed due to some unknown error: {why}.")),
         // The rest cannot arise from ENS input (no group peers, prefix lists, rule ids, tags, tokens).
         other => general(other),
     }
