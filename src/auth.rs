@@ -147,14 +147,6 @@ pub struct Auth {
     nonces: Mutex<Nonces>,
 }
 
-/// `yyyy-MM-ddTHH:mm:ssZ`, UTC, no fractional seconds.
-fn parse_timestamp(s: &str) -> Option<i64> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::PrimitiveDateTime::parse(s, &fmt)
-        .ok()
-        .map(|t| t.assume_utc().unix_timestamp())
-}
-
 impl Auth {
     pub fn new(mode: AuthMode, keys: &[AccessKey], default_account: &str) -> Auth {
         Auth {
@@ -197,7 +189,7 @@ impl Auth {
     }
 
     fn check_time(stamp: &str, now: i64) -> Result<(), AuthError> {
-        let t = parse_timestamp(stamp).ok_or(AuthError::TimestampFormat)?;
+        let t = crate::timefmt::parse(stamp).ok_or(AuthError::TimestampFormat)?;
         if (t - now).abs() > WINDOW_SECS {
             return Err(AuthError::Expired);
         }

@@ -1,5 +1,7 @@
 //! Command-line flags and their environment variables (design.md §1).
 
+use std::path::PathBuf;
+
 use clap::Parser;
 
 use crate::auth::{AccessKey, AuthMode};
@@ -32,9 +34,41 @@ pub struct Config {
     #[arg(long, env = "SGMOCK_GROUP_QUOTA", default_value_t = 100)]
     pub group_quota: usize,
 
-    /// Seed for generated ids, so a run can be reproduced.
+    /// Seed for generated ids and probabilistic faults, so a run can be reproduced.
     #[arg(long, env = "SGMOCK_SEED")]
     pub seed: Option<u64>,
+
+    /// Durable state: a snapshot at PATH and a journal at PATH.journal. Every acknowledged write
+    /// survives `kill -9`.
+    #[arg(long, env = "SGMOCK_STATE_FILE")]
+    pub state_file: Option<PathBuf>,
+
+    /// fsync the journal on every write (also survives power loss; costs a disk flush per write).
+    #[arg(long, env = "SGMOCK_FSYNC")]
+    pub fsync: bool,
+
+    /// A state document (the `GET /_sgmock/state` format), or a folder of them, loaded at start when
+    /// the state is empty.
+    #[arg(long, env = "SGMOCK_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+
+    /// Log lines as `text` or `json`; `RUST_LOG` sets the level.
+    #[arg(long, env = "SGMOCK_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Compact the journal into a snapshot when it grows past this many bytes.
+    #[arg(long, env = "SGMOCK_COMPACT_BYTES", default_value_t = crate::persist::journal::DEFAULT_COMPACT_BYTES, hide = true)]
+    pub compact_bytes: u64,
+
+    /// Probe `http://LISTEN/_sgmock/health` and exit 0 if it answers 200 (for container health checks).
+    #[arg(long)]
+    pub health_check: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Default for Config {
@@ -46,6 +80,12 @@ impl Default for Config {
             rule_limit: 200,
             group_quota: 100,
             seed: None,
+            state_file: None,
+            fsync: false,
+            fixtures: None,
+            log_format: LogFormat::Text,
+            compact_bytes: crate::persist::journal::DEFAULT_COMPACT_BYTES,
+            health_check: false,
         }
     }
 }

@@ -1,11 +1,16 @@
 //! sgmock: a local emulator of the Alibaba Cloud ECS (2014-05-26) and ENS (2017-11-10)
 //! security-group APIs. `app()` builds the router; tests call it in-process.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod faults;
+pub mod persist;
 pub mod products;
+pub mod requests;
 pub mod rpc;
+pub mod timefmt;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +24,9 @@ use axum::Router;
 use auth::{Auth, Signed};
 pub use config::Config;
 use domain::store::{Clock, Limits, State as DomainState, Store};
+use faults::Faults;
+use persist::journal::{Journal, Options};
+use requests::{Entry, RequestLog};
 use rpc::{envelope, Format, RpcRequest, MAX_BODY_BYTES};
 
 /// The account requests land in while authentication is off.
@@ -28,7 +36,10 @@ pub const DEFAULT_ACCOUNT: &str = "1234567890123456";
 pub struct App {
     pub store: Store,
     pub auth: Auth,
+    pub faults: Faults,
+    pub requests: RequestLog,
     pub config: Config,
+    pub started: Instant,
     clock: Clock,
 }
 
@@ -40,26 +51,59 @@ fn system_clock() -> i64 {
 }
 
 impl App {
-    pub fn new(config: Config) -> App {
+    /// The app for `config`: its state loaded from `--state-file` and `--fixtures` when given.
+    pub fn new(config: Config) -> Result<App, String> {
         App::with_clock(config, Arc::new(system_clock))
     }
 
-    /// An app whose clock (creation times, signature time window) is `clock` — tests pin it.
-    pub fn with_clock(config: Config, clock: Clock) -> App {
+    /// The same, with a clock of its own (creation times, the signature time window): tests pin it.
+    pub fn with_clock(config: Config, clock: Clock) -> Result<App, String> {
         let limits = Limits {
             rules_per_group: config.rule_limit,
             groups_per_scope: config.group_quota,
             ..Limits::default()
         };
-        let mut state = DomainState::new(limits, config.seed);
+        let (mut state, journal) = match &config.state_file {
+            Some(path) => {
+                let opts = Options {
+                    fsync: config.fsync,
+                    compact_bytes: config.compact_bytes,
+                    limits,
+                    seed: config.seed,
+                    clock: clock.clone(),
+                };
+                let (journal, state) = Journal::open(path, opts)?;
+                (state, Some(journal))
+            }
+            None => (DomainState::new(limits, config.seed), None),
+        };
         state.set_clock(clock.clone());
+        // Fixtures seed an empty state only: a persisted sandbox keeps what it has on restart.
+        let mut seeded = false;
+        if let Some(path) = &config.fixtures {
+            if state.counts().1 == 0 {
+                let d = persist::read_fixtures(path)?;
+                persist::doc::load_into(&mut state, &d, clock())
+                    .map_err(|e| format!("fixtures {}: {e}", path.display()))?;
+                seeded = true;
+            }
+        }
         let store = Store::new(state);
-        App {
+        if let Some(mut journal) = journal {
+            if seeded {
+                store.read(|s| domain::store::Sink::snapshot(&mut journal, s))?;
+            }
+            store.attach(Box::new(journal));
+        }
+        Ok(App {
             store,
             auth: Auth::new(config.auth, &config.access_keys, DEFAULT_ACCOUNT),
+            faults: Faults::new(config.seed),
+            requests: RequestLog::default(),
             config,
+            started: Instant::now(),
             clock,
-        }
+        })
     }
 
     /// Unix seconds by the app's clock.
@@ -68,15 +112,16 @@ impl App {
     }
 }
 
-/// The router for a fresh in-memory state.
-pub fn app(config: Config) -> Router {
-    router(Arc::new(App::new(config)))
+/// The router for `config`.
+pub fn app(config: Config) -> Result<Router, String> {
+    Ok(router(Arc::new(App::new(config)?)))
 }
 
-/// The router over an existing state.
+/// The router over an existing app.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", any(rpc_handler))
+        .merge(admin::routes())
         .fallback(not_found)
         .with_state(app)
 }
@@ -85,6 +130,8 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
     let started = Instant::now();
     let request_id = envelope::new_request_id();
     let (parts, body) = req.into_parts();
+    let method = parts.method.as_str().to_string();
+    let mut params = Vec::new();
     let (resp, outcome) = if parts.method != Method::GET && parts.method != Method::POST {
         products::gateway_error(Format::Json, &request_id, &products::Failure::Method)
     } else {
@@ -99,6 +146,8 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                     &parts.headers,
                     &bytes,
                 );
+                params = requests::redact(&rpc.pairs);
+                tracing::trace!(target: "sgmock::body", request_id = %request_id, params = ?params, "request");
                 let signed = Signed {
                     method: parts.method.as_str(),
                     path: parts.uri.path(),
@@ -107,11 +156,37 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                     params: &rpc.pairs,
                     body: &bytes,
                 };
-                products::handle(&app, &rpc, &signed, &request_id)
+                match products::prepare(&app, &rpc, &signed, &request_id) {
+                    Err(refused) => *refused,
+                    Ok(call) => {
+                        let hit = app
+                            .faults
+                            .check(call.product_name(), call.action, &call.account);
+                        if let Some(latency) = hit.as_ref().and_then(|h| h.latency) {
+                            tokio::time::sleep(latency).await;
+                        }
+                        match hit.and_then(|h| h.error) {
+                            Some(info) => call.fault(&info, &request_id),
+                            None => call.run(&app, &request_id),
+                        }
+                    }
+                }
             }
         }
     };
     products::log(&outcome, &request_id, started);
+    app.requests.push(Entry {
+        time: timefmt::format(app.now()),
+        request_id,
+        method,
+        product: outcome.product.to_string(),
+        action: outcome.action,
+        account: outcome.account,
+        status: outcome.status,
+        code: outcome.code,
+        latency_us: started.elapsed().as_micros() as u64,
+        params,
+    });
     resp
 }
 

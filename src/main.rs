@@ -1,43 +1,125 @@
-//! The `sgmock` binary: flags → logging → serve.
+//! The `sgmock` binary: flags → logging → state → serve; a graceful stop on SIGTERM/SIGINT.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
-use sgmock::Config;
+use sgmock::config::LogFormat;
+use sgmock::{App, Config};
 use tracing_subscriber::EnvFilter;
 
+/// `--health-check`: GET /_sgmock/health on the listen address (a wildcard address probes loopback).
+fn health_check(listen: &str) -> ExitCode {
+    let addrs: Vec<SocketAddr> = listen
+        .to_socket_addrs()
+        .map(|a| a.collect())
+        .unwrap_or_default();
+    let Some(mut addr) = addrs.into_iter().next() else {
+        eprintln!("sgmock: cannot resolve {listen}");
+        return ExitCode::FAILURE;
+    };
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let probe = || -> std::io::Result<bool> {
+        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+        s.set_read_timeout(Some(Duration::from_secs(2)))?;
+        write!(
+            s,
+            "GET /_sgmock/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head)?;
+        Ok(head.starts_with(b"HTTP/1.1 200"))
+    };
+    match probe() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("sgmock: health check of {addr} failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() -> ExitCode {
     let config = Config::parse();
+    if config.health_check {
+        return health_check(&config.listen);
+    }
     // Logs go to stderr; stdout carries only the ready line, so a harness that starts sgmock on
     // port 0 can read the address it got.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let listener = match tokio::net::TcpListener::bind(&config.listen).await {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    let app = match App::new(config) {
+        Ok(a) => Arc::new(a),
+        Err(e) => {
+            eprintln!("sgmock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(&app.config.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("sgmock: cannot listen on {}: {e}", config.listen);
-            return std::process::ExitCode::FAILURE;
+            eprintln!("sgmock: cannot listen on {}: {e}", app.config.listen);
+            return ExitCode::FAILURE;
         }
     };
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(%addr, "sgmock listening");
+    tracing::info!(%addr, auth = ?app.config.auth, state_file = ?app.config.state_file, "sgmock listening");
     println!("sgmock listening on {addr}");
-    let app = sgmock::app(config);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        eprintln!("sgmock: {e}");
-        return std::process::ExitCode::FAILURE;
+    let served = axum::serve(listener, sgmock::router(app.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    // Every write is already in the journal; a final snapshot makes the next start fast.
+    if let Err(e) = app.store.flush() {
+        tracing::error!(error = %e, "could not write the final snapshot");
     }
-    std::process::ExitCode::SUCCESS
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sgmock: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

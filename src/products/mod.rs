@@ -225,22 +225,92 @@ pub fn gateway_error(format: Format, request_id: &str, f: &Failure) -> (Response
     (resp, outcome)
 }
 
-/// Route one decoded RPC call to its product, authenticate it, run its action, write the answer.
-pub fn handle(
+/// A call that is routed and authenticated, ready to run.
+pub struct Prepared<'a> {
+    product: &'static Product,
+    pub action: &'static str,
+    handler: Handler,
+    pub account: String,
+    params: &'a Params,
+    format: Format,
+}
+
+impl Prepared<'_> {
+    pub fn product_name(&self) -> &'static str {
+        self.product.name
+    }
+
+    fn answer_error(&self, info: &ErrorInfo, request_id: &str) -> (Response, Outcome) {
+        let resp = envelope::error(
+            self.format,
+            request_id,
+            self.product.host,
+            self.product.name,
+            info,
+        );
+        let outcome = Outcome {
+            product: self.product.name,
+            account: self.account.clone(),
+            action: self.action.to_string(),
+            status: info.status,
+            code: Some(info.code.clone()),
+        };
+        (resp, outcome)
+    }
+
+    /// Run the action and write its answer.
+    pub fn run(&self, app: &App, request_id: &str) -> (Response, Outcome) {
+        let ctx = Ctx {
+            app,
+            account: &self.account,
+            action: self.action,
+            params: self.params,
+        };
+        match (self.handler)(&ctx) {
+            Ok(body) => (
+                envelope::success(self.format, self.action, request_id, body),
+                Outcome {
+                    product: self.product.name,
+                    account: self.account.clone(),
+                    action: self.action.to_string(),
+                    status: 200,
+                    code: None,
+                },
+            ),
+            Err(f) => {
+                let info = common(&f).unwrap_or_else(|| (self.product.describe)(self.action, &f));
+                self.answer_error(&info, request_id)
+            }
+        }
+    }
+
+    /// Answer with an injected fault instead of running the action.
+    pub fn fault(&self, info: &ErrorInfo, request_id: &str) -> (Response, Outcome) {
+        self.answer_error(info, request_id)
+    }
+}
+
+/// Route one decoded RPC call to its product and action and authenticate it; or the answer that
+/// refuses it.
+pub fn prepare<'a>(
     app: &App,
-    req: &RpcRequest,
+    req: &'a RpcRequest,
     signed: &Signed,
     request_id: &str,
-) -> (Response, Outcome) {
+) -> Result<Prepared<'a>, Box<(Response, Outcome)>> {
     let Some(version) = req.version.as_deref() else {
-        return gateway_error(req.format, request_id, &Failure::MissingVersion);
+        return Err(Box::new(gateway_error(
+            req.format,
+            request_id,
+            &Failure::MissingVersion,
+        )));
     };
-    let Some(product) = PRODUCTS.iter().find(|p| p.version == version) else {
-        return gateway_error(
+    let Some(product) = PRODUCTS.iter().copied().find(|p| p.version == version) else {
+        return Err(Box::new(gateway_error(
             req.format,
             request_id,
             &Failure::UnknownVersion(version.to_string()),
-        );
+        )));
     };
     let action_name = req.action.clone().unwrap_or_default();
     let fail = |f: Failure, account: &str| -> (Response, Outcome) {
@@ -256,48 +326,33 @@ pub fn handle(
         (resp, outcome)
     };
     if req.action.is_none() {
-        return fail(Failure::MissingAction, "");
+        return Err(Box::new(fail(Failure::MissingAction, "")));
     }
     let account = match app.auth.authenticate(signed, app.now()) {
         Ok(a) => a,
-        Err(e) => return fail(Failure::Auth(e), ""),
+        Err(e) => return Err(Box::new(fail(Failure::Auth(e), ""))),
     };
-    let Some((action, handler)) = product.actions.iter().find(|(a, _)| *a == action_name) else {
-        return fail(Failure::UnknownAction(action_name.clone()), &account);
+    let Some(&(action, handler)) = product.actions.iter().find(|(a, _)| *a == action_name) else {
+        return Err(Box::new(fail(
+            Failure::UnknownAction(action_name.clone()),
+            &account,
+        )));
     };
     let params = match &req.params {
         Ok(p) => p,
-        Err(e) => return fail(Failure::Param(e.clone()), &account),
+        Err(e) => return Err(Box::new(fail(Failure::Param(e.clone()), &account))),
     };
-    let ctx = Ctx {
-        app,
-        account: &account,
+    Ok(Prepared {
+        product,
         action,
+        handler,
+        account,
         params,
-    };
-    match handler(&ctx) {
-        Ok(body) => (
-            envelope::success(req.format, action, request_id, body),
-            Outcome {
-                product: product.name,
-                account: account.clone(),
-                action: action.to_string(),
-                status: 200,
-                code: None,
-            },
-        ),
-        Err(f) => fail(f, &account),
-    }
+        format: req.format,
+    })
 }
 
-/// `yyyy-MM-ddTHH:mm:ssZ` (semantics.md §5 #15).
-pub fn timestamp(unix: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .unwrap_or_default()
-}
+pub use crate::timefmt::format as timestamp;
 
 /// A body built from `(key, value)` pairs, in order.
 pub fn body<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
@@ -318,36 +373,17 @@ pub fn log(outcome: &Outcome, request_id: &str, started: Instant) {
     );
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_have_second_precision_and_a_z() {
-        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
-        assert_eq!(timestamp(1_795_458_332), "2026-11-23T18:25:32Z");
-    }
-}
-
 /// An opaque paging token: the hex of where the next page starts.
 pub fn encode_token(position: &str) -> String {
-    position.bytes().map(|b| format!("{b:02x}")).collect()
+    hex::encode(position)
 }
 
 /// The inverse of [`encode_token`]; `None` for anything we did not issue.
 pub fn decode_token(token: &str) -> Option<String> {
-    if !token.len().is_multiple_of(2) || token.len() > 512 {
+    if token.len() > 512 {
         return None;
     }
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| {
-            token
-                .get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    String::from_utf8(bytes?).ok()
+    String::from_utf8(hex::decode(token).ok()?).ok()
 }
 
 #[cfg(test)]

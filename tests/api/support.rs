@@ -51,7 +51,7 @@ impl Api {
 
     /// An app whose clock stands still at `now`.
     pub fn at(config: Config, now: i64) -> Api {
-        let app = Arc::new(App::with_clock(config, Arc::new(move || now)));
+        let app = Arc::new(App::with_clock(config, Arc::new(move || now)).expect("app"));
         let router = sgmock::router(app);
         Api { router }
     }

@@ -324,10 +324,13 @@ async fn exchange(stream: &mut tokio::net::TcpStream, request: &str) -> (u16, St
 async fn a_real_socket_serves_form_posts_and_keeps_the_connection_alive() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server =
-        tokio::spawn(
-            async move { axum::serve(listener, sgmock::app(sgmock::Config::default())).await },
-        );
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            sgmock::app(sgmock::Config::default()).expect("app"),
+        )
+        .await
+    });
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let body =
         "Action=CreateSecurityGroup&Version=2014-05-26&RegionId=cn-hangzhou&SecurityGroupName=sock";

@@ -1,0 +1,182 @@
+//! The admin API under `/_sgmock/` (design.md §1): health, info, reset, state export/import, fault
+//! injection and the recent-requests log. Answers are plain JSON; errors are
+//! `{"code": …, "message": …}` with a 4xx.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::faults::FaultSpec;
+use crate::persist::doc;
+use crate::App;
+
+/// State documents can be large (a million rules is a few hundred MB).
+const MAX_STATE_BYTES: usize = 1 << 30;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/_sgmock/health", get(health).head(health))
+        .route("/_sgmock/info", get(info))
+        .route("/_sgmock/reset", post(reset))
+        .route(
+            "/_sgmock/state",
+            get(get_state)
+                .put(put_state)
+                .layer(DefaultBodyLimit::max(MAX_STATE_BYTES)),
+        )
+        .route(
+            "/_sgmock/faults",
+            get(get_faults).put(put_faults).delete(delete_faults),
+        )
+        .route("/_sgmock/requests", get(requests).delete(delete_requests))
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({"code": code, "message": message.into()})),
+    )
+        .into_response()
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn info(State(app): State<Arc<App>>) -> Json<Value> {
+    let c = &app.config;
+    let (accounts, groups, rules) = app.store.read(|s| s.counts());
+    Json(json!({
+        "name": "sgmock",
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_seconds": app.started.elapsed().as_secs(),
+        "products": {"ecs": "2014-05-26", "ens": "2017-11-10"},
+        "config": {
+            "listen": c.listen,
+            "auth": format!("{:?}", c.auth).to_lowercase(),
+            // Key ids and accounts only: secrets never leave the auth module.
+            "access_keys": c.access_keys.iter().map(|k| json!({"id": k.id, "account": k.account})).collect::<Vec<_>>(),
+            "default_account": crate::DEFAULT_ACCOUNT,
+            "rule_limit": c.rule_limit,
+            "group_quota": c.group_quota,
+            "seed": c.seed,
+            "state_file": c.state_file,
+            "fsync": c.fsync,
+            "fixtures": c.fixtures,
+            "log_format": format!("{:?}", c.log_format).to_lowercase(),
+        },
+        "counts": {"accounts": accounts, "groups": groups, "rules": rules, "faults": app.faults.len()},
+    }))
+}
+
+#[derive(Deserialize)]
+struct ResetQuery {
+    account: Option<String>,
+}
+
+/// Empty state, or one account's part of it. Faults and the request log are cleared with a full
+/// reset; ids keep counting so they never repeat.
+async fn reset(State(app): State<Arc<App>>, Query(q): Query<ResetQuery>) -> Response {
+    let account = q.account.filter(|a| !a.is_empty());
+    let done = app.store.write(|s| {
+        s.reset(account.as_deref());
+        Ok(())
+    });
+    if let Err(e) = done {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            e.to_string(),
+        );
+    }
+    if account.is_none() {
+        app.faults.clear();
+        app.requests.clear();
+    }
+    Json(json!({"reset": account.unwrap_or_else(|| "all".into())})).into_response()
+}
+
+async fn get_state(State(app): State<Arc<App>>) -> Json<doc::StateDoc> {
+    Json(app.store.read(doc::to_doc))
+}
+
+/// Replace the whole state with a document; a malformed or invalid one is a 400 that changes nothing.
+async fn put_state(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let d: doc::StateDoc = match serde_json::from_slice(&body) {
+        Ok(d) => d,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "InvalidState",
+                format!("not a state document: {e}"),
+            )
+        }
+    };
+    let limits = app.store.read(|s| s.limits());
+    let state = match doc::from_doc(&d, limits, app.config.seed, app.now()) {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "InvalidState", e),
+    };
+    let (_, groups, rules) = state.counts();
+    if let Err(e) = app.store.replace(state) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e);
+    }
+    Json(json!({"groups": groups, "rules": rules})).into_response()
+}
+
+async fn get_faults(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(app.faults.list())
+}
+
+/// Replace the fault rules: one rule object or an array of them.
+async fn put_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let specs: Vec<FaultSpec> = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(items)) => match items.into_iter().map(serde_json::from_value).collect() {
+            Ok(s) => s,
+            Err(e) => return error(StatusCode::BAD_REQUEST, "InvalidFault", e.to_string()),
+        },
+        Ok(one @ Value::Object(_)) => match serde_json::from_value(one) {
+            Ok(s) => vec![s],
+            Err(e) => return error(StatusCode::BAD_REQUEST, "InvalidFault", e.to_string()),
+        },
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "InvalidFault",
+                "expected a fault object or an array of them",
+            )
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, "InvalidFault", e.to_string()),
+    };
+    if let Err(e) = app.faults.set(specs) {
+        return error(StatusCode::BAD_REQUEST, "InvalidFault", e);
+    }
+    Json(app.faults.list()).into_response()
+}
+
+async fn delete_faults(State(app): State<Arc<App>>) -> Json<Value> {
+    app.faults.clear();
+    Json(json!([]))
+}
+
+#[derive(Deserialize)]
+struct RequestsQuery {
+    limit: Option<usize>,
+}
+
+async fn requests(State(app): State<Arc<App>>, Query(q): Query<RequestsQuery>) -> Response {
+    let limit = q.limit.unwrap_or(crate::requests::CAPACITY);
+    Json(app.requests.recent(limit)).into_response()
+}
+
+async fn delete_requests(State(app): State<Arc<App>>) -> Json<Value> {
+    app.requests.clear();
+    Json(json!([]))
+}

@@ -1,0 +1,682 @@
+//! The state document: what `GET`/`PUT /_sgmock/state` exchange, what fixtures and snapshots hold, and
+//! the events of the journal. Versioned (`format`, `version`); loading checks everything and builds a
+//! fresh state, so a bad document changes nothing.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::cidr::{Cidr, Ipv6Text};
+use crate::domain::group::{Group, Namespace, RuleSet, Scope};
+use crate::domain::rule::{GroupPeer, Identity, Peer, Rule};
+use crate::domain::store::{is_rule_id, Event, GroupAttrs, Limits, State, TokenRecord};
+use crate::domain::values::{
+    Direction, GroupType, IpProtocol, NicType, Policy, PortRange, Priority,
+};
+use crate::timefmt;
+
+pub const FORMAT: &str = "sgmock-state";
+pub const VERSION: u32 = 1;
+/// The namespace key of ENS groups (ECS groups are keyed by region).
+const ENS: &str = "ens";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDoc {
+    pub format: String,
+    pub version: u32,
+    /// Seed of the id generator; ids continue from `ids_issued` so they never repeat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_seed: Option<u64>,
+    #[serde(default)]
+    pub ids_issued: u64,
+    /// The last journal record a snapshot includes (snapshots only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_seq: Option<u64>,
+    #[serde(default)]
+    pub accounts: BTreeMap<String, AccountDoc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDoc {
+    /// ECS groups by region.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ecs: BTreeMap<String, Vec<GroupDoc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ens: Vec<GroupDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_tokens: Vec<TokenDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDoc {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `normal` (default) or `enterprise`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(default)]
+    pub resource_group_id: String,
+    /// `yyyy-MM-ddTHH:mm:ssZ`; the load time when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// `Accept` / `Drop`; the group type's default when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_access_policy: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<TagDoc>,
+    #[serde(default)]
+    pub rules: Vec<RuleDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagDoc {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    /// `sgr-…`; one is made up from the group id and the rule's position when left out.
+    #[serde(default)]
+    pub id: String,
+    pub direction: String,
+    pub protocol: String,
+    pub port_range: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_port_range: Option<String>,
+    #[serde(default = "accept")]
+    pub policy: String,
+    #[serde(default = "one")]
+    pub priority: i64,
+    /// The group's default when left out (intranet for VPC groups, internet for classic ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nic_type: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<PeerDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dest: Option<PeerDoc>,
+}
+
+fn accept() -> String {
+    "Accept".into()
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// One rule side: exactly one of `cidr`, `group` (with an optional cross-account `owner`) or
+/// `prefix_list`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_list: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenDoc {
+    pub token: String,
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+/// A journal event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventDoc {
+    GroupInserted {
+        account: String,
+        /// A region, or `ens`.
+        namespace: String,
+        group: GroupDoc,
+    },
+    GroupRemoved {
+        id: String,
+    },
+    GroupUpdated {
+        id: String,
+        name: String,
+        description: String,
+        inner_access_policy: String,
+        tags: Vec<TagDoc>,
+        resource_group_id: String,
+    },
+    RuleInserted {
+        group: String,
+        rule: RuleDoc,
+    },
+    RuleRemoved {
+        group: String,
+        rule: String,
+    },
+    RuleReplaced {
+        group: String,
+        rule: RuleDoc,
+    },
+    TokenRecorded {
+        account: String,
+        token: String,
+        fingerprint: String,
+        #[serde(default)]
+        outcome: Option<String>,
+    },
+    IdsIssued {
+        issued: u64,
+    },
+    Reset {
+        #[serde(default)]
+        account: Option<String>,
+    },
+}
+
+// ---------------------------------------------------------------- state → document
+
+fn peer_doc(p: &Peer) -> PeerDoc {
+    match p {
+        Peer::Cidr(c) => PeerDoc {
+            cidr: Some(c.text().to_string()),
+            ..Default::default()
+        },
+        Peer::Group(g) => PeerDoc {
+            group: Some(g.id.clone()),
+            owner: g.owner.clone(),
+            ..Default::default()
+        },
+        Peer::PrefixList(id) => PeerDoc {
+            prefix_list: Some(id.clone()),
+            ..Default::default()
+        },
+    }
+}
+
+pub fn rule_doc(r: &Rule) -> RuleDoc {
+    RuleDoc {
+        id: r.id.clone(),
+        direction: r.direction.as_str().into(),
+        protocol: r.protocol.as_str().into(),
+        port_range: r.ports.to_string(),
+        source_port_range: r.source_ports.map(|p| p.to_string()),
+        policy: r.policy.as_str().into(),
+        priority: i64::from(r.priority.get()),
+        nic_type: Some(r.nic.as_str().into()),
+        description: r.description.clone(),
+        created: Some(timefmt::format(r.created)),
+        source: r.source.as_ref().map(peer_doc),
+        dest: r.dest.as_ref().map(peer_doc),
+    }
+}
+
+fn tag_docs(tags: &[(String, String)]) -> Vec<TagDoc> {
+    tags.iter()
+        .map(|(k, v)| TagDoc {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
+}
+
+pub fn group_doc(g: &Group) -> GroupDoc {
+    GroupDoc {
+        id: g.id.clone(),
+        name: g.name.clone(),
+        description: g.description.clone(),
+        kind: Some(g.kind.as_str().into()),
+        vpc_id: g.vpc_id.clone(),
+        resource_group_id: g.resource_group_id.clone(),
+        created: Some(timefmt::format(g.created)),
+        inner_access_policy: Some(g.inner_policy.as_str().into()),
+        tags: tag_docs(&g.tags),
+        rules: g.rules.iter().map(rule_doc).collect(),
+    }
+}
+
+fn namespace_key(ns: &Namespace) -> String {
+    match ns {
+        Namespace::Region(r) => r.clone(),
+        Namespace::Edge => ENS.into(),
+    }
+}
+
+/// The whole state as a document, groups in id order.
+pub fn to_doc(state: &State) -> StateDoc {
+    let mut accounts: BTreeMap<String, AccountDoc> = BTreeMap::new();
+    let mut groups: Vec<&Group> = state.all_groups().collect();
+    groups.sort_by(|a, b| a.id.cmp(&b.id));
+    for g in groups {
+        let acct = accounts.entry(g.scope.account.clone()).or_default();
+        match &g.scope.namespace {
+            Namespace::Region(r) => acct.ecs.entry(r.clone()).or_default().push(group_doc(g)),
+            Namespace::Edge => acct.ens.push(group_doc(g)),
+        }
+    }
+    for t in state.tokens() {
+        accounts
+            .entry(t.account.clone())
+            .or_default()
+            .client_tokens
+            .push(TokenDoc {
+                token: t.token.clone(),
+                fingerprint: t.fingerprint.clone(),
+                outcome: t.outcome.clone(),
+            });
+    }
+    let (seed, issued) = state.id_state();
+    StateDoc {
+        format: FORMAT.into(),
+        version: VERSION,
+        id_seed: Some(seed),
+        ids_issued: issued,
+        journal_seq: None,
+        accounts,
+    }
+}
+
+pub fn event_doc(e: &Event) -> EventDoc {
+    match e {
+        Event::GroupInserted(g) => EventDoc::GroupInserted {
+            account: g.scope.account.clone(),
+            namespace: namespace_key(&g.scope.namespace),
+            group: group_doc(g),
+        },
+        Event::GroupRemoved { id } => EventDoc::GroupRemoved { id: id.clone() },
+        Event::GroupUpdated(a) => EventDoc::GroupUpdated {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            description: a.description.clone(),
+            inner_access_policy: a.inner_policy.as_str().into(),
+            tags: tag_docs(&a.tags),
+            resource_group_id: a.resource_group_id.clone(),
+        },
+        Event::RuleInserted { group, rule } => EventDoc::RuleInserted {
+            group: group.clone(),
+            rule: rule_doc(rule),
+        },
+        Event::RuleRemoved { group, rule } => EventDoc::RuleRemoved {
+            group: group.clone(),
+            rule: rule.clone(),
+        },
+        Event::RuleReplaced { group, rule } => EventDoc::RuleReplaced {
+            group: group.clone(),
+            rule: rule_doc(rule),
+        },
+        Event::TokenRecorded(t) => EventDoc::TokenRecorded {
+            account: t.account.clone(),
+            token: t.token.clone(),
+            fingerprint: t.fingerprint.clone(),
+            outcome: t.outcome.clone(),
+        },
+        Event::IdsIssued { issued } => EventDoc::IdsIssued { issued: *issued },
+        Event::Reset { account } => EventDoc::Reset {
+            account: account.clone(),
+        },
+    }
+}
+
+// ---------------------------------------------------------------- document → state
+
+fn parse<T: std::str::FromStr>(text: &str, what: &str, at: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("{at}: {what} {text:?} is not valid"))
+}
+
+fn time_or(text: &Option<String>, now: i64, at: &str) -> Result<i64, String> {
+    match text {
+        None => Ok(now),
+        Some(t) => timefmt::parse(t)
+            .ok_or_else(|| format!("{at}: created {t:?} is not yyyy-MM-ddTHH:mm:ssZ")),
+    }
+}
+
+fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: &str) -> Result<Peer, String> {
+    match (&p.cidr, &p.group, &p.prefix_list) {
+        (Some(c), None, None) => {
+            let cidr = if c.contains(':') {
+                Cidr::parse_v6(c, v6)
+            } else {
+                Cidr::parse_v4(c)
+            };
+            cidr.map(Peer::Cidr)
+                .ok_or_else(|| format!("{at}: cidr {c:?} is not valid"))
+        }
+        (None, Some(g), None) => Ok(Peer::Group(GroupPeer {
+            id: g.clone(),
+            owner: p.owner.clone(),
+        })),
+        (None, None, Some(pl)) => Ok(Peer::PrefixList(pl.clone())),
+        _ => Err(format!(
+            "{at}: give exactly one of cidr, group, prefix_list"
+        )),
+    }
+}
+
+/// A rule of a group of `scope`. `default_nic` fills a missing NIC type.
+pub fn rule_from(
+    d: &RuleDoc,
+    ns: &Namespace,
+    default_nic: NicType,
+    now: i64,
+    at: &str,
+) -> Result<Rule, String> {
+    let v6 = match ns {
+        Namespace::Region(_) => Ipv6Text::Compressed,
+        Namespace::Edge => Ipv6Text::Verbatim,
+    };
+    let protocol: IpProtocol = parse(&d.protocol, "protocol", at)?;
+    let ports: PortRange = parse(&d.port_range, "port_range", at)?;
+    ports.check_for(protocol).map_err(|_| {
+        format!(
+            "{at}: port_range {:?} does not fit protocol {}",
+            d.port_range, protocol
+        )
+    })?;
+    let source_ports = match &d.source_port_range {
+        None => None,
+        Some(s) => Some(parse::<PortRange>(s, "source_port_range", at)?),
+    };
+    let nic = match &d.nic_type {
+        None => default_nic,
+        Some(n) => parse(n, "nic_type", at)?,
+    };
+    if !is_rule_id(&d.id) {
+        return Err(format!(
+            "{at}: rule id {:?} is not sgr- followed by letters and digits",
+            d.id
+        ));
+    }
+    Ok(Rule {
+        id: d.id.clone(),
+        created: time_or(&d.created, now, at)?,
+        direction: parse::<Direction>(&d.direction, "direction", at)?,
+        protocol,
+        ports,
+        source_ports,
+        policy: parse::<Policy>(&d.policy, "policy", at)?,
+        priority: Priority::new(d.priority)
+            .map_err(|_| format!("{at}: priority {} is not 1 to 100", d.priority))?,
+        nic,
+        description: d.description.clone(),
+        source: d
+            .source
+            .as_ref()
+            .map(|p| peer_from(p, v6, &format!("{at}.source")))
+            .transpose()?,
+        dest: d
+            .dest
+            .as_ref()
+            .map(|p| peer_from(p, v6, &format!("{at}.dest")))
+            .transpose()?,
+    })
+}
+
+fn tags_from(tags: &[TagDoc]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect()
+}
+
+pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: &str) -> Result<Group, String> {
+    if d.id.is_empty() {
+        return Err(format!("{at}: group id is empty"));
+    }
+    let kind = match &d.kind {
+        None => GroupType::Normal,
+        Some(k) => parse::<GroupType>(k, "type", at)?,
+    };
+    let identity = match scope.namespace {
+        Namespace::Region(_) => Identity::WithoutPriority,
+        Namespace::Edge => Identity::WithPriority,
+    };
+    let inner_policy = match &d.inner_access_policy {
+        None if kind == GroupType::Enterprise => Policy::Drop,
+        None => Policy::Accept,
+        Some(p) => parse(p, "inner_access_policy", at)?,
+    };
+    // As the live path decides it: VPC groups are intranet; classic groups, and ENS groups (which
+    // have no NIC types and no VPC), default to internet.
+    let default_nic = if d.vpc_id.is_some() {
+        NicType::Intranet
+    } else {
+        NicType::Internet
+    };
+    let mut rules = RuleSet::new(identity);
+    let mut keys = std::collections::HashSet::new();
+    for (i, r) in d.rules.iter().enumerate() {
+        let mut r = r.clone();
+        if r.id.is_empty() {
+            let base: String = d.id.chars().filter(char::is_ascii_alphanumeric).collect();
+            r.id = format!("sgr-{base}r{i}");
+        }
+        let rule = rule_from(
+            &r,
+            &scope.namespace,
+            default_nic,
+            now,
+            &format!("{at}.rules[{i}]"),
+        )?;
+        if !keys.insert(rule.key(identity)) {
+            return Err(format!("{at}.rules[{i}]: the same rule as an earlier one"));
+        }
+        rules.insert(rule);
+    }
+    Ok(Group {
+        id: d.id.clone(),
+        scope,
+        name: d.name.clone(),
+        description: d.description.clone(),
+        kind,
+        vpc_id: d.vpc_id.clone(),
+        resource_group_id: d.resource_group_id.clone(),
+        created: time_or(&d.created, now, at)?,
+        inner_policy,
+        tags: tags_from(&d.tags),
+        rules,
+    })
+}
+
+/// Check a document's format and version, and turn it into groups and tokens.
+fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), String> {
+    if doc.format != FORMAT {
+        return Err(format!("format must be {FORMAT:?}, not {:?}", doc.format));
+    }
+    if doc.version != VERSION {
+        return Err(format!(
+            "version {} is not supported (this sgmock reads version {VERSION})",
+            doc.version
+        ));
+    }
+    let mut groups = Vec::new();
+    let mut tokens = Vec::new();
+    for (account, a) in &doc.accounts {
+        if account.is_empty() {
+            return Err("an account id is empty".into());
+        }
+        for (region, gs) in &a.ecs {
+            for (i, g) in gs.iter().enumerate() {
+                let scope = Scope {
+                    account: account.clone(),
+                    namespace: Namespace::Region(region.clone()),
+                };
+                groups.push(group_from(
+                    g,
+                    scope,
+                    now,
+                    &format!("accounts.{account}.ecs.{region}[{i}]"),
+                )?);
+            }
+        }
+        for (i, g) in a.ens.iter().enumerate() {
+            let scope = Scope {
+                account: account.clone(),
+                namespace: Namespace::Edge,
+            };
+            groups.push(group_from(
+                g,
+                scope,
+                now,
+                &format!("accounts.{account}.ens[{i}]"),
+            )?);
+        }
+        for t in &a.client_tokens {
+            tokens.push(TokenRecord {
+                account: account.clone(),
+                token: t.token.clone(),
+                fingerprint: t.fingerprint.clone(),
+                outcome: t.outcome.clone(),
+            });
+        }
+    }
+    Ok((groups, tokens))
+}
+
+/// Build a fresh state from a document. `seed` (the `--seed` flag) wins over the document's.
+pub fn from_doc(
+    doc: &StateDoc,
+    limits: Limits,
+    seed: Option<u64>,
+    now: i64,
+) -> Result<State, String> {
+    let mut state = State::new(limits, seed.or(doc.id_seed));
+    load_into(&mut state, doc, now)?;
+    Ok(state)
+}
+
+/// Load a document's groups and tokens into an empty state (fixtures). The id counter only grows.
+pub fn load_into(state: &mut State, doc: &StateDoc, now: i64) -> Result<(), String> {
+    let (groups, tokens) = contents(doc, now)?;
+    let (seed, issued) = state.id_state();
+    state.set_id_state(seed, issued.max(doc.ids_issued));
+    state.load(groups, tokens)
+}
+
+/// Several documents as one (a fixtures folder). Ids must stay unique across them.
+pub fn merge(docs: Vec<StateDoc>) -> StateDoc {
+    let mut out = StateDoc {
+        format: FORMAT.into(),
+        version: VERSION,
+        id_seed: None,
+        ids_issued: 0,
+        journal_seq: None,
+        accounts: BTreeMap::new(),
+    };
+    for d in docs {
+        out.id_seed = out.id_seed.or(d.id_seed);
+        out.ids_issued = out.ids_issued.max(d.ids_issued);
+        if d.format != FORMAT || d.version != VERSION {
+            // Keep the bad header so loading reports it.
+            out.format = d.format.clone();
+            out.version = d.version;
+        }
+        for (account, a) in d.accounts {
+            let acct = out.accounts.entry(account).or_default();
+            for (region, gs) in a.ecs {
+                acct.ecs.entry(region).or_default().extend(gs);
+            }
+            acct.ens.extend(a.ens);
+            acct.client_tokens.extend(a.client_tokens);
+        }
+    }
+    out
+}
+
+/// A journal event back into a domain event.
+pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
+    Ok(match e {
+        EventDoc::GroupInserted {
+            account,
+            namespace,
+            group,
+        } => {
+            let ns = if namespace == ENS {
+                Namespace::Edge
+            } else {
+                Namespace::Region(namespace.clone())
+            };
+            let scope = Scope {
+                account: account.clone(),
+                namespace: ns,
+            };
+            Event::GroupInserted(Box::new(group_from(group, scope, now, "event")?))
+        }
+        EventDoc::GroupRemoved { id } => Event::GroupRemoved { id: id.clone() },
+        EventDoc::GroupUpdated {
+            id,
+            name,
+            description,
+            inner_access_policy,
+            tags,
+            resource_group_id,
+        } => Event::GroupUpdated(Box::new(GroupAttrs {
+            id: id.clone(),
+            name: name.clone(),
+            description: description.clone(),
+            inner_policy: parse(inner_access_policy, "inner_access_policy", "event")?,
+            tags: tags_from(tags),
+            resource_group_id: resource_group_id.clone(),
+        })),
+        EventDoc::RuleInserted { group, rule } | EventDoc::RuleReplaced { group, rule } => {
+            // Events always carry the NIC type; the namespace only decides IPv6 text, which the event
+            // already holds in its final form.
+            let r = Box::new(rule_from(
+                rule,
+                &Namespace::Edge,
+                NicType::Internet,
+                now,
+                "event",
+            )?);
+            if matches!(e, EventDoc::RuleInserted { .. }) {
+                Event::RuleInserted {
+                    group: group.clone(),
+                    rule: r,
+                }
+            } else {
+                Event::RuleReplaced {
+                    group: group.clone(),
+                    rule: r,
+                }
+            }
+        }
+        EventDoc::RuleRemoved { group, rule } => Event::RuleRemoved {
+            group: group.clone(),
+            rule: rule.clone(),
+        },
+        EventDoc::TokenRecorded {
+            account,
+            token,
+            fingerprint,
+            outcome,
+        } => Event::TokenRecorded(TokenRecord {
+            account: account.clone(),
+            token: token.clone(),
+            fingerprint: fingerprint.clone(),
+            outcome: outcome.clone(),
+        }),
+        EventDoc::IdsIssued { issued } => Event::IdsIssued { issued: *issued },
+        EventDoc::Reset { account } => Event::Reset {
+            account: account.clone(),
+        },
+    })
+}

@@ -1,0 +1,33 @@
+//! Persistence and exchange of the state: the versioned state document (admin API, fixtures,
+//! snapshots) and the journal that makes every acknowledged write durable.
+
+pub mod doc;
+pub mod journal;
+
+use std::path::Path;
+
+use doc::StateDoc;
+
+/// Read one state document, or every `*.json` of a folder (merged, in file-name order).
+pub fn read_fixtures(path: &Path) -> Result<StateDoc, String> {
+    let read = |p: &Path| -> Result<StateDoc, String> {
+        let bytes = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        let docs = files
+            .iter()
+            .map(|p| read(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(doc::merge(docs))
+    } else {
+        read(path)
+    }
+}
