@@ -1,6 +1,7 @@
 //! In-process API tests: one binary, the router called directly, whole bodies compared with the
 //! RequestId redacted. Each test names the documented fact it checks.
 
+mod admin;
 mod auth;
 mod concurrency;
 mod ecs_groups;
@@ -9,6 +10,7 @@ mod ecs_revoke_seed;
 mod ecs_rules;
 mod ecs_vs_ens;
 mod ens;
+mod persistence;
 mod robustness;
 mod support;
 mod terraform;

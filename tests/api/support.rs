@@ -258,3 +258,21 @@ pub fn ens_permission(fields: Value) -> Value {
     }
     Value::Object(base)
 }
+
+impl Api {
+    /// An admin call (`/_sgmock/...`), with an optional JSON body.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.unwrap_or_default().to_string()))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// `GET /_sgmock/state`.
+    pub async fn state(&self) -> Value {
+        self.admin("GET", "/_sgmock/state", None).await.ok()
+    }
+}

@@ -1,0 +1,462 @@
+//! The admin API: health, info, reset, state export/import, fixtures, faults and the request log.
+
+use serde_json::{json, Value};
+use sgmock::Config;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn health_answers_get_and_head() {
+    let api = Api::new();
+    let a = api.admin("GET", "/_sgmock/health", None).await;
+    assert_eq!((a.status, a.body), (200, json!({"status": "ok"})));
+    let h = api.admin("HEAD", "/_sgmock/health", None).await;
+    assert_eq!((h.status, h.text.as_str()), (200, ""));
+}
+
+#[tokio::test]
+async fn info_shows_config_and_counts_but_never_a_secret() {
+    let api = Api::with(Config {
+        access_keys: vec!["kid:super-secret-value:acct".parse().unwrap()],
+        rule_limit: 300,
+        ..Default::default()
+    });
+    api.group(&[]).await;
+    let a = api.admin("GET", "/_sgmock/info", None).await;
+    assert!(!a.text.contains("super-secret-value"), "{}", a.text);
+    let b = a.ok();
+    assert_eq!(
+        (
+            &b["config"]["access_keys"],
+            &b["config"]["rule_limit"],
+            &b["config"]["auth"],
+            &b["counts"]
+        ),
+        (
+            &json!([{"id": "kid", "account": "acct"}]),
+            &json!(300),
+            &json!("off"),
+            &json!({"accounts": 1, "groups": 1, "rules": 0, "faults": 0})
+        )
+    );
+    assert_eq!(b["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn reset_empties_everything_or_one_account() {
+    let api = Api::with(Config {
+        access_keys: vec!["a:sa".parse().unwrap(), "b:sb".parse().unwrap()],
+        ..Default::default()
+    });
+    for who in ["a", "b"] {
+        api.ecs("CreateSecurityGroup", &[("AccessKeyId", who)])
+            .await
+            .ok();
+        api.ens("CreateSecurityGroup", &[("AccessKeyId", who)])
+            .await
+            .ok();
+    }
+    let count = |who: &'static str| {
+        let api = &api;
+        async move {
+            let e = api
+                .ecs("DescribeSecurityGroups", &[("AccessKeyId", who)])
+                .await
+                .ok()["TotalCount"]
+                .clone();
+            let n = api
+                .ens("DescribeSecurityGroups", &[("AccessKeyId", who)])
+                .await
+                .ok()["TotalCount"]
+                .clone();
+            (e, n)
+        }
+    };
+    assert_eq!(
+        api.admin("POST", "/_sgmock/reset?account=a", None)
+            .await
+            .ok(),
+        json!({"reset": "a"})
+    );
+    assert_eq!(
+        (count("a").await, count("b").await),
+        ((json!(0), json!(0)), (json!(1), json!(1)))
+    );
+    assert_eq!(
+        api.admin("POST", "/_sgmock/reset", None).await.ok(),
+        json!({"reset": "all"})
+    );
+    assert_eq!(count("b").await, (json!(0), json!(0)));
+}
+
+#[tokio::test]
+async fn state_exports_and_imports_back_identically() {
+    let api = Api::new();
+    let a = api
+        .group(&[
+            ("SecurityGroupName", "alpha"),
+            ("Tag.1.Key", "k"),
+            ("Tag.1.Value", "v"),
+        ])
+        .await;
+    let b = api.group(&[]).await;
+    api.ecs(
+        "AuthorizeSecurityGroup",
+        &[
+            ("SecurityGroupId", &a),
+            ("Permissions.1.IpProtocol", "tcp"),
+            ("Permissions.1.PortRange", "22/22"),
+            ("Permissions.1.SourceGroupId", &b),
+            ("Permissions.2.IpProtocol", "icmpv6"),
+            ("Permissions.2.PortRange", "-1/-1"),
+            ("Permissions.2.Ipv6SourceCidrIp", "2001:DB8::1/64"),
+            ("Permissions.2.Policy", "drop"),
+            ("Permissions.2.Priority", "9"),
+            ("Permissions.2.Description", "v6"),
+        ],
+    )
+    .await
+    .ok();
+    api.ens("CreateSecurityGroup", &[("Permissions", r#"[{"Direction":"egress","IpProtocol":"UDP","PortRange":"53/53","Policy":"Accept","Priority":2,"DestCidrIp":"8.8.8.8"}]"#)])
+        .await
+        .ok();
+    api.ecs("CreateSecurityGroup", &[("ClientToken", "tok-1")])
+        .await
+        .ok();
+    let exported = api.state().await;
+    let rules_before = api.rules(&a, &[]).await;
+    // The document carries accounts, regions, groups, rules with ids and times, tokens, id counters.
+    assert_eq!(
+        (exported["format"].clone(), exported["version"].clone()),
+        (json!("sgmock-state"), json!(1))
+    );
+    let acct = &exported["accounts"][sgmock::DEFAULT_ACCOUNT];
+    assert_eq!(acct["ecs"][REGION].as_array().unwrap().len(), 3);
+    assert_eq!(acct["ens"].as_array().unwrap().len(), 1);
+    assert_eq!(acct["client_tokens"].as_array().unwrap().len(), 1);
+    assert!(exported["ids_issued"].as_u64().unwrap() >= 6);
+    api.admin("POST", "/_sgmock/reset", None).await.ok();
+    assert_eq!(api.state().await["accounts"], json!({}));
+    let put = api
+        .admin("PUT", "/_sgmock/state", Some(&exported.to_string()))
+        .await;
+    assert_eq!(put.ok(), json!({"groups": 4, "rules": 3}));
+    assert_eq!(api.state().await, exported);
+    assert_eq!(api.rules(&a, &[]).await, rules_before);
+    // The reference index came back with the rules: b is still referenced.
+    assert_eq!(
+        api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &b)])
+            .await
+            .body["Code"],
+        "DependencyViolation"
+    );
+    // The client token came back too.
+    let again = api
+        .ecs("CreateSecurityGroup", &[("ClientToken", "tok-1")])
+        .await
+        .ok();
+    assert!(acct["ecs"][REGION]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == again["SecurityGroupId"]));
+}
+
+#[tokio::test]
+async fn a_bad_state_document_is_a_400_that_changes_nothing() {
+    let api = Api::new();
+    api.group(&[]).await;
+    let before = api.state().await;
+    let bad_rule = json!({"format": "sgmock-state", "version": 1, "accounts": {"x": {"ecs": {"cn-hangzhou": [
+        {"id": "sg-1", "rules": [{"id": "sgr-1", "direction": "ingress", "protocol": "TCP", "port_range": "-1/-1", "source": {"cidr": "1.1.1.1"}}]}
+    ]}}}});
+    let dangling = json!({"format": "sgmock-state", "version": 1, "accounts": {"x": {"ecs": {"cn-hangzhou": [
+        {"id": "sg-1", "rules": [{"id": "sgr-1", "direction": "ingress", "protocol": "TCP", "port_range": "1/1", "source": {"group": "sg-nowhere"}}]}
+    ]}}}});
+    let cases: Vec<(String, &str)> = vec![
+        ("not json".into(), "not a state document: expected ident at line 1 column 2"),
+        (json!({"format": "sgmock-state", "version": 2}).to_string(), "version 2 is not supported (this sgmock reads version 1)"),
+        (json!({"format": "other", "version": 1}).to_string(), "format must be \"sgmock-state\", not \"other\""),
+        (bad_rule.to_string(), "accounts.x.ecs.cn-hangzhou[0].rules[0]: port_range \"-1/-1\" does not fit protocol TCP"),
+        (dangling.to_string(), "rule sgr-1 of group sg-1 names group sg-nowhere, which is not in its account and region"),
+    ];
+    for (doc, message) in cases {
+        let a = api.admin("PUT", "/_sgmock/state", Some(&doc)).await;
+        assert_eq!(
+            (a.status, a.body),
+            (400, json!({"code": "InvalidState", "message": message})),
+            "{doc}"
+        );
+    }
+    let unknown_field = api
+        .admin(
+            "PUT",
+            "/_sgmock/state",
+            Some(r#"{"format":"sgmock-state","version":1,"extra":1}"#),
+        )
+        .await;
+    assert_eq!(
+        (unknown_field.status, unknown_field.body["code"].clone()),
+        (400, json!("InvalidState"))
+    );
+    assert_eq!(api.state().await, before);
+}
+
+#[tokio::test]
+async fn fixtures_seed_the_state_at_start_from_a_file_or_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = json!({"format": "sgmock-state", "version": 1, "accounts": {sgmock::DEFAULT_ACCOUNT: {"ecs": {"cn-hangzhou": [
+        {"id": "sg-fixtureweb", "name": "web", "vpc_id": "vpc-1", "created": "2026-01-01T00:00:00Z",
+         "rules": [{"direction": "ingress", "protocol": "tcp", "port_range": "443/443", "source": {"cidr": "0.0.0.0/0"}, "description": "https"}]}
+    ]}}}});
+    let two = json!({"format": "sgmock-state", "version": 1, "accounts": {sgmock::DEFAULT_ACCOUNT: {"ens": [{"id": "sg-fixtureedge", "name": "edge"}]}}});
+    std::fs::write(dir.path().join("1-ecs.json"), one.to_string()).unwrap();
+    std::fs::write(dir.path().join("2-ens.json"), two.to_string()).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a fixture").unwrap();
+    let api = Api::with(Config {
+        fixtures: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    });
+    assert_eq!(
+        api.rules("sg-fixtureweb", &[]).await,
+        vec![permission(
+            json!({"SecurityGroupRuleId": "sgr-sgfixturewebr0", "PortRange": "443/443", "SourceCidrIp": "0.0.0.0/0", "Description": "https", "CreateTime": NOW_TEXT})
+        )]
+    );
+    assert_eq!(
+        api.ens(
+            "DescribeSecurityGroupAttribute",
+            &[("SecurityGroupId", "sg-fixtureedge")]
+        )
+        .await
+        .ok()["SecurityGroupName"],
+        "edge"
+    );
+    let one_file = Api::with(Config {
+        fixtures: Some(dir.path().join("1-ecs.json")),
+        ..Default::default()
+    });
+    assert_eq!(
+        one_file.ecs("DescribeSecurityGroups", &[]).await.ok()["TotalCount"],
+        1
+    );
+    // A bad fixture stops the start with a message naming it.
+    std::fs::write(dir.path().join("3-bad.json"), r#"{"format":"sgmock-state","version":1,"accounts":{"a":{"ens":[{"id":"sg-fixtureedge"}]}}}"#).unwrap();
+    let err = sgmock::App::new(Config {
+        fixtures: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .err()
+    .unwrap();
+    assert_eq!(
+        err,
+        format!(
+            "fixtures {}: group sg-fixtureedge appears twice",
+            dir.path().display()
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_shipped_example_fixture_loads() {
+    let api = Api::with(Config {
+        fixtures: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures").into()),
+        ..Default::default()
+    });
+    let d = api.ecs("DescribeSecurityGroups", &[]).await.ok();
+    assert!(d["TotalCount"].as_u64().unwrap() >= 2, "{d}");
+    assert!(
+        api.ens("DescribeSecurityGroups", &[]).await.ok()["TotalCount"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+}
+
+#[tokio::test]
+async fn a_fault_answers_the_chosen_error_on_the_nth_call_and_changes_nothing() {
+    let api = Api::new();
+    let sg = api.group(&[]).await;
+    let fault = json!({"product": "ecs", "action": "AuthorizeSecurityGroup", "nth": 2, "error": {"code": "Throttling.User"}});
+    let set = api
+        .admin("PUT", "/_sgmock/faults", Some(&fault.to_string()))
+        .await
+        .ok();
+    assert_eq!(set, json!([{"fault": fault, "matched": 0, "fired": 0}]));
+    let rule = |port: &'static str| {
+        [
+            ("SecurityGroupId", sg.clone()),
+            ("IpProtocol", "tcp".into()),
+            ("PortRange", port.to_string()),
+            ("SourceCidrIp", "1.1.1.1".into()),
+        ]
+    };
+    let call = |port: &'static str| {
+        let api = &api;
+        let r = rule(port);
+        async move {
+            let p: Vec<(&str, &str)> = r.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            api.ecs("AuthorizeSecurityGroup", &p).await
+        }
+    };
+    assert_eq!(call("1/1").await.status, 200);
+    assert_error(
+        &call("2/2").await,
+        400,
+        "Throttling.User",
+        "Request was denied due to user flow control.",
+    );
+    assert_eq!(call("3/3").await.status, 200);
+    // The faulted call changed nothing.
+    let ports: Vec<Value> = api
+        .rules(&sg, &[])
+        .await
+        .iter()
+        .map(|r| r["PortRange"].clone())
+        .collect();
+    assert_eq!(ports, vec![json!("1/1"), json!("3/3")]);
+    // Another action or product does not match.
+    assert_eq!(api.ens("DescribeSecurityGroups", &[]).await.status, 200);
+    assert_eq!(
+        api.admin("GET", "/_sgmock/faults", None).await.ok(),
+        json!([{"fault": fault, "matched": 3, "fired": 1}])
+    );
+    assert_eq!(
+        api.admin("DELETE", "/_sgmock/faults", None).await.ok(),
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn faults_for_the_next_n_calls_with_a_custom_error_and_account_matching() {
+    let api = Api::with(Config {
+        access_keys: vec!["a:sa".parse().unwrap()],
+        ..Default::default()
+    });
+    let fault = json!([{"account": "a", "count": 2, "error": {"code": "ServiceUnavailable"}},
+                       {"product": "ens", "error": {"code": "ens.interface.error", "status": 400, "message": "Failed to call API."}}]);
+    api.admin("PUT", "/_sgmock/faults", Some(&fault.to_string()))
+        .await
+        .ok();
+    for _ in 0..2 {
+        assert_error(
+            &api.ecs("DescribeRegions", &[("AccessKeyId", "a")]).await,
+            503,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        );
+    }
+    assert_eq!(
+        api.ecs("DescribeRegions", &[("AccessKeyId", "a")])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(api.ecs("DescribeRegions", &[]).await.status, 200);
+    assert_ens_error(
+        &api.ens("DescribeSecurityGroups", &[]).await,
+        "ens.interface.error",
+        "Failed to call API.",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_latency_fault_delays_the_answer() {
+    let api = Api::new();
+    api.admin(
+        "PUT",
+        "/_sgmock/faults",
+        Some(r#"{"action":"DescribeRegions","latency_ms":1500}"#),
+    )
+    .await
+    .ok();
+    let before = tokio::time::Instant::now();
+    assert_eq!(api.ecs("DescribeRegions", &[]).await.status, 200);
+    assert!(before.elapsed() >= std::time::Duration::from_millis(1500));
+}
+
+#[tokio::test]
+async fn invalid_faults_are_refused() {
+    let api = Api::new();
+    for (body, message) in [
+        (
+            r#"{"action":"A"}"#,
+            "faults[0]: a fault needs an error, a latency_ms, or both",
+        ),
+        (
+            r#"[{"latency_ms":1},{"probability":1.5,"latency_ms":1}]"#,
+            "faults[1]: probability 1.5 is not between 0 and 1",
+        ),
+        (
+            r#"{"error":{"code":"X","status":302}}"#,
+            "faults[0]: error.status must be 400 to 599",
+        ),
+        ("3", "expected a fault object or an array of them"),
+    ] {
+        let a = api.admin("PUT", "/_sgmock/faults", Some(body)).await;
+        assert_eq!(
+            (a.status, a.body),
+            (400, json!({"code": "InvalidFault", "message": message})),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        api.admin("GET", "/_sgmock/faults", None).await.ok(),
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn the_request_log_lists_recent_calls_without_signatures() {
+    let api = Api::new();
+    api.ecs(
+        "DescribeRegions",
+        &[("Signature", "c2VjcmV0"), ("AccessKeyId", "kid")],
+    )
+    .await
+    .ok();
+    api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", "sg-x")])
+        .await;
+    let log = api
+        .admin("GET", "/_sgmock/requests?limit=2", None)
+        .await
+        .ok();
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    let summary: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!([
+                e["product"],
+                e["action"],
+                e["account"],
+                e["status"],
+                e["code"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            json!(["Ecs", "DescribeRegions", sgmock::DEFAULT_ACCOUNT, 200, null]),
+            json!([
+                "Ecs",
+                "DeleteSecurityGroup",
+                sgmock::DEFAULT_ACCOUNT,
+                404,
+                "InvalidSecurityGroup.NotFound"
+            ]),
+        ]
+    );
+    assert!(entries[0]["params"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(["Signature", "***"])));
+    assert!(!log.to_string().contains("c2VjcmV0"));
+    assert_eq!(entries[0]["request_id"].as_str().unwrap().len(), 36);
+    api.admin("DELETE", "/_sgmock/requests", None).await.ok();
+    assert_eq!(
+        api.admin("GET", "/_sgmock/requests", None).await.ok(),
+        json!([])
+    );
+}

@@ -1,0 +1,302 @@
+//! `--state-file`: every acknowledged write survives a restart; a torn last record is skipped;
+//! compaction loses nothing; replay equals the live state; ids never repeat. (The `kill -9` test with
+//! a real process is in `tests/crash.rs`.)
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{json, Value};
+use sgmock::Config;
+
+use crate::support::*;
+
+fn persistent(path: &Path) -> Config {
+    Config {
+        state_file: Some(path.to_path_buf()),
+        seed: Some(7),
+        ..Default::default()
+    }
+}
+
+/// A mixed workload over both products: groups, rules, modifies, revokes, tags, tokens, deletes.
+/// `run` keeps the ClientTokens of separate runs apart (a repeated token would return the first
+/// run's group — which is idempotency working, across restarts too).
+async fn workload(api: &Api, run: &str, rounds: usize) {
+    let mut groups: Vec<String> = Vec::new();
+    for i in 0..rounds {
+        let name = format!("g{run}{i}");
+        let token = format!("tok-{run}-{i}");
+        let sg = api
+            .ecs(
+                "CreateSecurityGroup",
+                &[
+                    ("VpcId", "vpc-1"),
+                    ("SecurityGroupName", &name),
+                    ("ClientToken", &token),
+                ],
+            )
+            .await
+            .get("SecurityGroupId");
+        let port = format!("{}/{}", i + 1, i + 1);
+        api.ecs(
+            "AuthorizeSecurityGroup",
+            &[
+                ("SecurityGroupId", &sg),
+                ("Permissions.1.IpProtocol", "tcp"),
+                ("Permissions.1.PortRange", &port),
+                ("Permissions.1.SourceCidrIp", "10.0.0.0/8"),
+                ("Permissions.2.IpProtocol", "udp"),
+                ("Permissions.2.PortRange", &port),
+                ("Permissions.2.Ipv6SourceCidrIp", "2001:DB8::/32"),
+            ],
+        )
+        .await
+        .ok();
+        if let Some(prev) = groups.last() {
+            api.ecs(
+                "AuthorizeSecurityGroupEgress",
+                &[
+                    ("SecurityGroupId", &sg),
+                    ("IpProtocol", "all"),
+                    ("PortRange", "-1/-1"),
+                    ("DestGroupId", prev.as_str()),
+                ],
+            )
+            .await
+            .ok();
+        }
+        let rid = ids(&api.rules(&sg, &[("Direction", "ingress")]).await)[0].clone();
+        api.ecs(
+            "ModifySecurityGroupRule",
+            &[
+                ("SecurityGroupId", &sg),
+                ("SecurityGroupRuleId", &rid),
+                ("Description", "changed"),
+            ],
+        )
+        .await
+        .ok();
+        api.ecs(
+            "ModifySecurityGroupPolicy",
+            &[("SecurityGroupId", &sg), ("InnerAccessPolicy", "Drop")],
+        )
+        .await
+        .ok();
+        api.ecs(
+            "TagResources",
+            &[
+                ("ResourceType", "securitygroup"),
+                ("ResourceId.1", &sg),
+                ("Tag.1.Key", "n"),
+                ("Tag.1.Value", &name),
+            ],
+        )
+        .await
+        .ok();
+        if i % 3 == 2 {
+            let rid = ids(&api.rules(&sg, &[("Direction", "ingress")]).await)[1].clone();
+            api.ecs(
+                "RevokeSecurityGroup",
+                &[("SecurityGroupId", &sg), ("SecurityGroupRuleId.1", &rid)],
+            )
+            .await
+            .ok();
+        }
+        let ens = api
+            .ens("CreateSecurityGroup", &[("Permissions", r#"[{"Direction":"ingress","IpProtocol":"TCP","PortRange":"80/80","Policy":"Accept","Priority":1,"SourceCidrIp":"1.1.1.1"}]"#)])
+            .await
+            .get("SecurityGroupId");
+        api.ens(
+            "ModifySecurityGroupAttribute",
+            &[("SecurityGroupId", &ens), ("Description", "Edge group")],
+        )
+        .await
+        .ok();
+        if i % 2 == 1 {
+            api.ens("DeleteSecurityGroup", &[("SecurityGroupId", &ens)])
+                .await
+                .ok();
+        }
+        groups.push(sg);
+    }
+    // Delete the last ECS group (nothing references it) and the first one's holder chain end.
+    let last = groups.pop().unwrap();
+    api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &last)])
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn every_write_survives_a_restart_and_replay_equals_the_live_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let live = {
+        let api = Api::with(persistent(&path));
+        workload(&api, "a", 12).await;
+        api.state().await
+    };
+    // Nothing was snapshotted: everything comes from the journal.
+    assert!(!path.exists());
+    let api = Api::with(persistent(&path));
+    assert_eq!(api.state().await, live);
+    // And the restarted app keeps working on top of the replayed state.
+    workload(&api, "b", 3).await;
+    let after = api.state().await;
+    drop(api);
+    assert_eq!(Api::with(persistent(&path)).state().await, after);
+}
+
+#[tokio::test]
+async fn compaction_into_a_snapshot_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let config = Config {
+        compact_bytes: 4096,
+        ..persistent(&path)
+    };
+    let live = {
+        let api = Api::with(config.clone());
+        workload(&api, "a", 12).await;
+        api.state().await
+    };
+    assert!(path.exists(), "a snapshot was written");
+    let journal = std::fs::metadata(dir.path().join("state.json.journal"))
+        .unwrap()
+        .len();
+    assert!(
+        journal <= 4096 + 4096,
+        "the journal was truncated: {journal} bytes"
+    );
+    assert_eq!(Api::with(config).state().await, live);
+}
+
+#[tokio::test]
+async fn a_torn_last_record_is_skipped_and_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let (sg, live) = {
+        let api = Api::with(persistent(&path));
+        let sg = api.group(&[]).await;
+        (sg, api.state().await)
+    };
+    // A crash in the middle of writing the next record.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("state.json.journal"))
+        .unwrap();
+    f.write_all(br#"{"seq":99,"events":[{"type":"group_rem"#)
+        .unwrap();
+    drop(f);
+    let api = Api::with(persistent(&path));
+    assert_eq!(api.state().await, live);
+    // New records start on a line of their own; the next restart reads them all.
+    api.ecs(
+        "AuthorizeSecurityGroup",
+        &[
+            ("SecurityGroupId", &sg),
+            ("IpProtocol", "tcp"),
+            ("PortRange", "1/1"),
+            ("SourceCidrIp", "1.1.1.1"),
+        ],
+    )
+    .await
+    .ok();
+    let after = api.state().await;
+    drop(api);
+    assert_eq!(Api::with(persistent(&path)).state().await, after);
+}
+
+#[tokio::test]
+async fn ids_never_repeat_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let api = Api::with(persistent(&path));
+        for _ in 0..3 {
+            let sg = api.group(&[]).await;
+            api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &sg)])
+                .await
+                .ok();
+            seen.push(sg);
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 9, "{seen:?}");
+    // Without persistence the same seed gives the same first id: the counter is what differs.
+    let a = Api::with(Config {
+        seed: Some(7),
+        ..Default::default()
+    })
+    .group(&[])
+    .await;
+    assert_eq!(a, seen[0]);
+}
+
+#[tokio::test]
+async fn reset_and_state_import_are_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let exported: Value = {
+        let api = Api::with(persistent(&path));
+        workload(&api, "a", 2).await;
+        let doc = api.state().await;
+        api.admin("POST", "/_sgmock/reset", None).await.ok();
+        doc
+    };
+    let api = Api::with(persistent(&path));
+    assert_eq!(api.state().await["accounts"], json!({}));
+    api.admin("PUT", "/_sgmock/state", Some(&exported.to_string()))
+        .await
+        .ok();
+    drop(api);
+    let api = Api::with(persistent(&path));
+    let mut back = api.state().await;
+    // The id counter never goes back: importing an older document keeps the newer count.
+    assert!(back["ids_issued"].as_u64() >= exported["ids_issued"].as_u64());
+    back["ids_issued"] = exported["ids_issued"].clone();
+    assert_eq!(back, exported);
+}
+
+#[tokio::test]
+async fn fixtures_seed_an_empty_persistent_state_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let config = Config {
+        fixtures: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/example.json").into()),
+        ..persistent(&path)
+    };
+    {
+        let api = Api::with(config.clone());
+        // Deleting a fixture group must stick: a restart does not bring it back.
+        api.ecs(
+            "DeleteSecurityGroup",
+            &[("SecurityGroupId", "sg-exampleweb0000000001")],
+        )
+        .await
+        .ok();
+    }
+    let api = Api::with(config);
+    let d = api.ecs("DescribeSecurityGroups", &[]).await.ok();
+    let ids: Vec<Value> = d["SecurityGroups"]["SecurityGroup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["SecurityGroupId"].clone())
+        .collect();
+    assert_eq!(ids, vec![json!("sg-examplebastion00001")]);
+}
+
+#[tokio::test]
+async fn an_unreadable_state_file_stops_the_start_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    std::fs::write(&path, "{ not json").unwrap();
+    let err = sgmock::App::new(persistent(&path)).err().unwrap();
+    assert!(
+        err.starts_with(&format!("cannot read snapshot {}: ", path.display())),
+        "{err}"
+    );
+}

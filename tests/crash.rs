@@ -1,0 +1,171 @@
+//! A real `sgmock` process with `--state-file`, killed with SIGKILL while clients write: every write
+//! it acknowledged is there after a restart. Also the graceful stop (SIGTERM) and `--health-check`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+/// Start the binary on a free port and wait for its ready line.
+fn start(state: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sgmock"))
+        .args(["--listen", "127.0.0.1:0", "--state-file"])
+        .arg(state)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sgmock");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready line");
+    let addr = line
+        .trim()
+        .strip_prefix("sgmock listening on ")
+        .expect("ready line")
+        .to_string();
+    Server { child, addr }
+}
+
+/// One HTTP/1.1 GET; (status, JSON body).
+fn get(addr: &str, path_and_query: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn ecs(addr: &str, query: &str) -> (u16, Value) {
+    get(
+        addr,
+        &format!("/?Version=2014-05-26&RegionId=cn-hangzhou&{query}"),
+    )
+}
+
+#[test]
+fn every_acknowledged_write_survives_sigkill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    let server = start(&state, &[]);
+    // Four clients write concurrently; each remembers what was acknowledged.
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let addr = server.addr.clone();
+            std::thread::spawn(move || {
+                let mut acked = Vec::new();
+                for i in 0..25 {
+                    let (status, body) = ecs(&addr, &format!("Action=CreateSecurityGroup&VpcId=vpc-1&SecurityGroupName=w{w}n{i}"));
+                    assert_eq!(status, 200, "{body}");
+                    let sg = body["SecurityGroupId"].as_str().expect("id").to_string();
+                    let (status, body) = ecs(
+                        &addr,
+                        &format!("Action=AuthorizeSecurityGroup&SecurityGroupId={sg}&IpProtocol=tcp&PortRange={p}/{p}&SourceCidrIp=10.0.0.0/8", p = i + 1),
+                    );
+                    assert_eq!(status, 200, "{body}");
+                    acked.push((sg, format!("{}/{}", i + 1, i + 1)));
+                }
+                acked
+            })
+        })
+        .collect();
+    let acked: Vec<(String, String)> = writers
+        .into_iter()
+        .flat_map(|w| w.join().expect("writer"))
+        .collect();
+    let mut server = server;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("wait");
+
+    let restarted = start(&state, &[]);
+    for (sg, port) in &acked {
+        let (status, body) = ecs(
+            &restarted.addr,
+            &format!("Action=DescribeSecurityGroupAttribute&SecurityGroupId={sg}"),
+        );
+        assert_eq!(status, 200, "{sg}: {body}");
+        assert_eq!(
+            body["Permissions"]["Permission"][0]["PortRange"],
+            port.as_str(),
+            "{sg}"
+        );
+    }
+    let (_, listed) = ecs(&restarted.addr, "Action=DescribeSecurityGroups&PageSize=50");
+    assert_eq!(listed["TotalCount"], 100);
+    let mut restarted = restarted;
+    restarted.child.kill().expect("SIGKILL");
+    let _ = restarted.child.wait();
+}
+
+#[test]
+fn sigterm_stops_gracefully_with_a_snapshot_and_health_check_probes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    let mut server = start(&state, &[]);
+    let (status, body) = get(&server.addr, "/_sgmock/health");
+    assert_eq!((status, body), (200, serde_json::json!({"status": "ok"})));
+    let probe = Command::new(env!("CARGO_BIN_EXE_sgmock"))
+        .args(["--health-check", "--listen", &server.addr])
+        .status()
+        .expect("probe");
+    assert!(probe.success());
+    let (_, body) = ecs(
+        &server.addr,
+        "Action=CreateSecurityGroup&SecurityGroupName=kept",
+    );
+    let sg = body["SecurityGroupId"].as_str().expect("id").to_string();
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    let exit = server.child.wait().expect("wait");
+    assert!(exit.success(), "{exit:?}");
+    // The final snapshot holds the group and the journal is empty.
+    let snapshot = std::fs::read_to_string(&state).expect("snapshot");
+    assert!(snapshot.contains(&sg));
+    assert_eq!(
+        std::fs::metadata(dir.path().join("state.json.journal"))
+            .expect("journal")
+            .len(),
+        0
+    );
+    let probe = Command::new(env!("CARGO_BIN_EXE_sgmock"))
+        .args(["--health-check", "--listen", &server.addr])
+        .status()
+        .expect("probe");
+    assert!(!probe.success(), "nothing listens any more");
+    let mut again = start(&state, &["--fsync"]);
+    let (status, _) = ecs(
+        &again.addr,
+        &format!("Action=DescribeSecurityGroupAttribute&SecurityGroupId={sg}"),
+    );
+    assert_eq!(status, 200);
+    again.child.kill().expect("SIGKILL");
+    let _ = again.child.wait();
+}
