@@ -42,6 +42,7 @@ const JSON_TYPE: &str = "application/json;charset=utf-8";
 const XML_TYPE: &str = "text/xml;charset=utf-8";
 
 fn respond(status: u16, format: Format, request_id: &str, body: Vec<u8>) -> Response {
+    tracing::trace!(target: "sgmock::body", request_id, status, body = %String::from_utf8_lossy(&body), "response");
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let ct = match format {
         Format::Json => JSON_TYPE,
