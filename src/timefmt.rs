@@ -6,10 +6,35 @@ const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
 
 /// Unix seconds as `yyyy-MM-ddTHH:mm:ssZ`.
 pub fn format(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&FORMAT).ok())
-        .unwrap_or_default()
+    Iso(unix).to_string()
+}
+
+/// Unix seconds that display as `yyyy-MM-ddTHH:mm:ssZ` (serialisable without an allocation).
+#[derive(Debug, Clone, Copy)]
+pub struct Iso(pub i64);
+
+impl std::fmt::Display for Iso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match time::OffsetDateTime::from_unix_timestamp(self.0) {
+            Ok(t) => write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl serde::Serialize for Iso {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ` as Unix seconds; `None` for anything else (fractional seconds included).

@@ -1,7 +1,9 @@
 //! A security group and its indexed rule set. Lookups by rule id and by rule identity are hash
 //! lookups; iteration is in creation order (the order Describe lists rules).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::error::{DomainError, Side};
 use super::rule::{peer_side, Identity, Peer, Rule, RuleDraft, RuleKey};
@@ -40,8 +42,8 @@ impl RuleSet {
             identity,
             next_seq: 1,
             rules: BTreeMap::new(),
-            by_id: HashMap::new(),
-            by_key: HashMap::new(),
+            by_id: HashMap::default(),
+            by_key: HashMap::default(),
             group_peers: 0,
         }
     }

@@ -7,7 +7,10 @@
 //! replayed state cannot drift from the live one. The [`Store`] wraps the state in one lock: a request
 //! looks up, validates and applies under a single write guard, never held across an `.await`.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+// A fast non-cryptographic hasher: keys are our own ids and rule keys, not attacker-chosen.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, RwLock};
 
 use super::error::{DomainError, Side};
@@ -212,10 +215,10 @@ impl State {
     pub fn new(limits: Limits, seed: Option<u64>) -> State {
         State {
             limits,
-            groups: HashMap::new(),
-            by_scope: HashMap::new(),
-            referenced_by: HashMap::new(),
-            tokens: HashMap::new(),
+            groups: HashMap::default(),
+            by_scope: HashMap::default(),
+            referenced_by: HashMap::default(),
+            tokens: HashMap::default(),
             token_order: VecDeque::new(),
             ids: IdGen {
                 seed: seed.unwrap_or_else(|| fastrand::u64(..)),
@@ -530,7 +533,7 @@ impl State {
     /// Load groups and tokens into an empty state (a snapshot or a fixture). Group and rule ids must
     /// be unique, and a same-account group peer must exist in the same scope.
     pub fn load(&mut self, groups: Vec<Group>, tokens: Vec<TokenRecord>) -> Result<(), String> {
-        let mut rule_ids = HashSet::new();
+        let mut rule_ids = HashSet::default();
         for g in &groups {
             if self.groups.contains_key(&g.id) {
                 return Err(format!("group {} appears twice", g.id));
@@ -852,7 +855,7 @@ impl State {
     ) -> Result<usize, DomainError> {
         let group = self.group(scope, id)?;
         let identity = group.rules.identity();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut new_rules = Vec::new();
         for d in drafts {
             let rule = self.place(group, d)?;
@@ -913,7 +916,7 @@ impl State {
     ) -> Result<usize, DomainError> {
         let group = self.group(scope, id)?;
         let identity = group.rules.identity();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut doomed = Vec::new();
         for d in drafts {
             let pattern = self.place(group, d)?;
@@ -942,7 +945,7 @@ impl State {
         rule_ids: &[String],
     ) -> Result<usize, DomainError> {
         let group = self.group(scope, id)?;
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for rid in rule_ids {
             if !is_rule_id(rid) {
                 return Err(DomainError::RuleIdMalformed { id: rid.clone() });
@@ -1173,7 +1176,7 @@ mod tests {
     fn ids_never_repeat_and_the_same_seed_gives_the_same_ids() {
         let mut a = IdGen { seed: 7, issued: 0 };
         let mut b = IdGen { seed: 7, issued: 0 };
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for _ in 0..10_000 {
             let id = a.next("sg-");
             assert_eq!(id, b.next("sg-"));

@@ -8,11 +8,12 @@ pub mod paging;
 use std::time::Instant;
 
 use axum::response::Response;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::auth::{AuthError, Signed};
 use crate::domain::store::Token;
 use crate::domain::{Attr, DomainError, Problem};
+pub use crate::rpc::Reply;
 use crate::rpc::{envelope, ErrorInfo, Format, ParamError, Params, RpcRequest};
 use crate::App;
 
@@ -109,7 +110,7 @@ impl Ctx<'_> {
     }
 }
 
-pub type Handler = fn(&Ctx) -> Result<Map<String, Value>, Failure>;
+pub type Handler = fn(&Ctx) -> Result<Reply, Failure>;
 
 /// One product: its version, endpoint host, actions and error table.
 pub struct Product {
@@ -355,7 +356,7 @@ pub fn prepare<'a>(
 pub use crate::timefmt::format as timestamp;
 
 /// A body built from `(key, value)` pairs, in order.
-pub fn body<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+pub fn body<const N: usize>(pairs: [(&str, Value); N]) -> Reply {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 

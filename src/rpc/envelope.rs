@@ -7,12 +7,71 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
     Xml,
+}
+
+/// One member of a success body: a JSON value, or JSON already serialized (large lists are written
+/// straight from the state through borrowed structs, without building a `Value` tree).
+#[derive(Debug)]
+pub enum Part {
+    Value(Value),
+    Raw(Box<RawValue>),
+}
+
+/// A success body, members in order (`RequestId` is added first by [`success`]).
+#[derive(Debug, Default)]
+pub struct Reply {
+    parts: Vec<(String, Part)>,
+}
+
+impl Reply {
+    pub fn insert(&mut self, key: String, value: Value) {
+        self.parts.push((key, Part::Value(value)));
+    }
+
+    pub fn insert_raw(&mut self, key: String, raw: Box<RawValue>) {
+        self.parts.push((key, Part::Raw(raw)));
+    }
+
+    /// The member `key` as a value (tests and XML).
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.parts
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, p)| part_value(p))
+    }
+
+    fn into_map(self) -> Map<String, Value> {
+        self.parts
+            .into_iter()
+            .map(|(k, p)| {
+                let v = part_value(&p);
+                (k, v)
+            })
+            .collect()
+    }
+}
+
+fn part_value(p: &Part) -> Value {
+    match p {
+        Part::Value(v) => v.clone(),
+        // Serialized by us from plain structs: it parses.
+        Part::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
+    }
+}
+
+impl FromIterator<(String, Value)> for Reply {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        Reply {
+            parts: iter.into_iter().map(|(k, v)| (k, Part::Value(v))).collect(),
+        }
+    }
 }
 
 /// An error as a product describes it.
@@ -35,7 +94,11 @@ impl ErrorInfo {
 
 /// An upper-case UUID, as Alibaba's RequestIds look (`473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`).
 pub fn new_request_id() -> String {
-    uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
+    // A version-4 UUID from the thread-local generator: no system call per request.
+    let bytes = fastrand::u128(..).to_le_bytes();
+    let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut buf = uuid::Uuid::encode_buffer();
+    id.hyphenated().encode_upper(&mut buf).to_string()
 }
 
 const JSON_TYPE: &str = "application/json;charset=utf-8";
@@ -57,24 +120,36 @@ fn respond(status: u16, format: Format, request_id: &str, body: Vec<u8>) -> Resp
     resp
 }
 
-fn with_request_id(request_id: &str, body: Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::with_capacity(body.len() + 1);
-    out.insert("RequestId".into(), Value::String(request_id.to_string()));
-    out.extend(body);
+/// `{"RequestId": …, members…}` written member by member.
+fn reply_json(request_id: &str, reply: &Reply) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"{\"RequestId\":");
+    let _ = serde_json::to_writer(&mut out, request_id);
+    for (k, p) in &reply.parts {
+        out.push(b',');
+        let _ = serde_json::to_writer(&mut out, k);
+        out.push(b':');
+        match p {
+            Part::Value(v) => {
+                let _ = serde_json::to_writer(&mut out, v);
+            }
+            Part::Raw(r) => out.extend_from_slice(r.get().as_bytes()),
+        }
+    }
+    out.push(b'}');
     out
 }
 
 /// A success answer. `action` must be a known action name (it becomes the XML root element).
-pub fn success(
-    format: Format,
-    action: &str,
-    request_id: &str,
-    body: Map<String, Value>,
-) -> Response {
-    let body = with_request_id(request_id, body);
+pub fn success(format: Format, action: &str, request_id: &str, reply: Reply) -> Response {
     let bytes = match format {
-        Format::Json => serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
-        Format::Xml => to_xml(&format!("{action}Response"), &body).into_bytes(),
+        Format::Json => reply_json(request_id, &reply),
+        Format::Xml => {
+            let mut body = Map::new();
+            body.insert("RequestId".into(), Value::String(request_id.to_string()));
+            body.extend(reply.into_map());
+            to_xml(&format!("{action}Response"), &body).into_bytes()
+        }
     };
     respond(200, format, request_id, bytes)
 }

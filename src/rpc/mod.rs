@@ -5,6 +5,6 @@ pub mod params;
 pub mod request;
 pub mod signature;
 
-pub use envelope::{ErrorInfo, Format};
+pub use envelope::{ErrorInfo, Format, Reply};
 pub use params::{ParamError, Params};
 pub use request::{RpcRequest, MAX_BODY_BYTES};

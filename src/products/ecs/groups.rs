@@ -1,6 +1,6 @@
 //! ECS group actions: Create/Delete/Describe/Modify security groups, their policy, and references.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::domain::group::{Group, Namespace, Scope};
 use crate::domain::names::{check_group_description, check_group_name, check_tags};
@@ -10,7 +10,7 @@ use crate::domain::values::{Direction, GroupType, Policy};
 use crate::domain::{Attr, DomainError, Problem};
 
 use super::super::paging::Paging;
-use super::super::{body, decode_token, encode_token, Ctx, Failure};
+use super::super::{body, decode_token, encode_token, Ctx, Failure, Reply};
 use super::{group_id, render, scope};
 
 /// The account's default resource group (every account has one; terraform-flows.md S1 step 5
@@ -39,7 +39,7 @@ fn tags(ctx: &Ctx, require_key: bool) -> Result<Vec<(String, String, String)>, F
     Ok(out)
 }
 
-pub fn create(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn create(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let name = p.present("SecurityGroupName").unwrap_or_default();
@@ -84,11 +84,11 @@ pub fn create(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
     Ok(body([("SecurityGroupId", id.unwrap_or_default().into())]))
 }
 
-pub fn delete(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn delete(ctx: &Ctx) -> Result<Reply, Failure> {
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
     ctx.app.store.write(|s| s.delete_group(&scope, id))?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
 fn bad(name: &str, hint: &'static str) -> Failure {
@@ -101,7 +101,7 @@ fn bad(name: &str, hint: &'static str) -> Failure {
 /// DescribeSecurityGroups: filters, then either token paging (`MaxResults` ≤ 100, default 10;
 /// no `TotalCount`) or page paging (`PageNumber`/`PageSize` ≤ 50, default 10, with `TotalCount`),
 /// never both. Sorted by group id, descending (semantics.md §1.3).
-pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let region = region_of(&scope);
@@ -165,7 +165,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         };
         let page = paging.page(s, &scope, keep);
         let groups: Vec<Value> = page.items.into_iter().map(render::group).collect();
-        let mut out = Map::new();
+        let mut out = Reply::default();
         out.insert("RegionId".into(), region.into());
         match paging {
             Paging::Tokens { .. } => {
@@ -184,7 +184,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
 
 /// DescribeSecurityGroupAttribute. Without `MaxResults` every rule comes back in one answer
 /// (terraform-flows.md F5; the documented default of 500 would also cover the default limit of 200).
-pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn describe_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
@@ -217,7 +217,6 @@ pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         let (rules, next) = g.rules.page(from, limit, |r| {
             direction.is_none_or(|d| r.direction == d) && nic.is_none_or(|n| r.nic == n)
         });
-        let permissions: Vec<Value> = rules.into_iter().map(|r| render::rule(s, g, r)).collect();
         let mut out = body([
             ("RegionId", region_of(&g.scope).into()),
             ("SecurityGroupId", g.id.clone().into()),
@@ -231,8 +230,11 @@ pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
                     .unwrap_or_default()
                     .into(),
             ),
-            ("Permissions", json!({ "Permission": permissions })),
         ]);
+        out.insert_raw(
+            "Permissions".into(),
+            render::permissions(s, g, rules.into_iter()),
+        );
         if snapshot {
             out.insert(
                 "SnapshotPolicyIds".into(),
@@ -253,7 +255,7 @@ fn region_of(scope: &Scope) -> String {
 /// ModifySecurityGroupAttribute: a parameter left out leaves its field alone; an empty
 /// `Description=` clears the description (terraform-flows.md §7 decision 3); an empty name is
 /// treated as left out (names must be at least 2 characters).
-pub fn modify_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn modify_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
@@ -273,11 +275,11 @@ pub fn modify_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
             description.map(str::to_string),
         )
     })?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
 /// ModifySecurityGroupPolicy: `InnerAccessPolicy` Accept/Drop, case-insensitive.
-pub fn modify_policy(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn modify_policy(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
@@ -291,11 +293,11 @@ pub fn modify_policy(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
             s.set_inner_policy(&scope, id, policy).map(|_| None)
         })
     })?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
 /// DescribeSecurityGroupReferences: for each of 1–10 groups, the other groups whose rules name it.
-pub fn describe_references(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn describe_references(ctx: &Ctx) -> Result<Reply, Failure> {
     let scope = scope(ctx)?;
     let hint = "The parameter SecurityGroupId.N is essential and size should less than 10.";
     let ids = ctx

@@ -1,8 +1,8 @@
 //! DescribeRegions and the region list every other ECS action checks `RegionId` against.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::super::{body, Ctx, Failure};
+use super::super::{body, Ctx, Failure, Reply};
 
 /// (RegionId, Chinese name, English name) — public Alibaba Cloud ECS regions.
 const REGIONS: &[(&str, &str, &str)] = &[
@@ -67,7 +67,7 @@ pub fn is_known(region: &str) -> bool {
 
 /// DescribeRegions: no RegionId needed; `AcceptLanguage` picks the `LocalName` language
 /// (`zh-CN` default, `en-US`, `ja`; semantics.md §1.13).
-pub fn describe_regions(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn describe_regions(ctx: &Ctx) -> Result<Reply, Failure> {
     let english = match ctx.params.present("AcceptLanguage") {
         None | Some("zh-CN") => false,
         Some("en-US") | Some("ja") => true,

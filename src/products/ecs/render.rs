@@ -1,13 +1,20 @@
 //! ECS response shapes (inventory.md; semantics.md §1.3, §1.4): list wrappers as objects
 //! (`{"Permission": [...]}`), fields that do not apply as `""`, rule Priority a string.
+//!
+//! Rules are written through borrowed structs straight to JSON: a describe of a 1,000-rule group
+//! builds no `Value` tree (that tree's allocations were most of its cost).
 
+use std::fmt::Display;
+
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
 use crate::domain::store::State;
-use crate::domain::values::GroupType;
-use crate::products::timestamp;
+use crate::domain::values::{Family, GroupType, PortRange};
+use crate::timefmt::Iso;
 
 /// Private-IP capacity of a group (semantics.md §1.14): basic VPC 2000, classic 1000, enterprise 65536.
 fn capacity(g: &Group) -> i64 {
@@ -31,7 +38,7 @@ pub fn group(g: &Group) -> Value {
         "Description": g.description,
         "SecurityGroupType": g.kind.as_str(),
         "VpcId": g.vpc_id.as_deref().unwrap_or(""),
-        "CreationTime": timestamp(g.created),
+        "CreationTime": Iso(g.created).to_string(),
         "ResourceGroupId": g.resource_group_id,
         "ServiceManaged": false,
         "EcsCount": 0,
@@ -42,65 +49,146 @@ pub fn group(g: &Group) -> Value {
     })
 }
 
-/// The fields of one rule side: (IPv4 CIDR, IPv6 CIDR, group id, group name, owner, prefix list).
-fn side(state: &State, holder: &Group, peer: Option<&Peer>) -> [String; 6] {
-    let mut out: [String; 6] = Default::default();
-    match peer {
-        Some(Peer::Cidr(c)) if c.family() == crate::domain::values::Family::V4 => {
-            out[0] = c.text().to_string()
-        }
-        Some(Peer::Cidr(c)) => out[1] = c.text().to_string(),
-        Some(Peer::Group(g)) => {
-            out[2] = g.id.clone();
-            match &g.owner {
-                // Same-account references report an empty owner (terraform-flows.md S2b, D8).
-                None => {
-                    out[3] = state
-                        .group_any(&g.id)
-                        .filter(|o| o.scope == holder.scope)
-                        .map(|o| o.name.clone())
-                        .unwrap_or_default()
-                }
-                Some(owner) => out[4] = owner.clone(),
-            }
-        }
-        Some(Peer::PrefixList(p)) => out[5] = p.clone(),
-        None => {}
-    }
-    out
+fn shown<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
 }
 
-/// One element of `Permissions.Permission` (DescribeSecurityGroupAttribute).
-pub fn rule(state: &State, holder: &Group, r: &Rule) -> Value {
-    let [s4, s6, sg, sgn, sgo, spl] = side(state, holder, r.source.as_ref());
-    let [d4, d6, dg, dgn, dgo, dpl] = side(state, holder, r.dest.as_ref());
-    json!({
-        "SecurityGroupRuleId": r.id,
-        "Direction": r.direction.as_str(),
-        "IpProtocol": r.protocol.as_str(),
-        "PortRange": r.ports.to_string(),
-        "SourcePortRange": r.source_ports.map(|p| p.to_string()).unwrap_or_default(),
-        "Policy": r.policy.as_str(),
-        // A string, as the current doc and the SDK model type it (semantics.md §5 #13).
-        "Priority": r.priority.to_string(),
-        "NicType": r.nic.as_str(),
-        "SourceCidrIp": s4,
-        "Ipv6SourceCidrIp": s6,
-        "SourceGroupId": sg,
-        "SourceGroupName": sgn,
-        "SourceGroupOwnerAccount": sgo,
-        "SourcePrefixListId": spl,
-        "SourcePrefixListName": "",
-        "DestCidrIp": d4,
-        "Ipv6DestCidrIp": d6,
-        "DestGroupId": dg,
-        "DestGroupName": dgn,
-        "DestGroupOwnerAccount": dgo,
-        "DestPrefixListId": dpl,
-        "DestPrefixListName": "",
-        "PortRangeListId": "",
-        "PortRangeListName": "",
-        "Description": r.description,
-        "CreateTime": timestamp(r.created),
-    })
+fn shown_or_empty<S: Serializer>(v: &Option<PortRange>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(p) => s.collect_str(p),
+        None => s.serialize_str(""),
+    }
+}
+
+/// The fields of one rule side.
+#[derive(Default)]
+struct Side<'a> {
+    v4: &'a str,
+    v6: &'a str,
+    group: &'a str,
+    group_name: &'a str,
+    owner: &'a str,
+    prefix_list: &'a str,
+}
+
+fn side<'a>(state: &'a State, holder: &Group, peer: Option<&'a Peer>) -> Side<'a> {
+    match peer {
+        Some(Peer::Cidr(c)) if c.family() == Family::V4 => Side {
+            v4: c.text(),
+            ..Side::default()
+        },
+        Some(Peer::Cidr(c)) => Side {
+            v6: c.text(),
+            ..Side::default()
+        },
+        Some(Peer::Group(g)) => match &g.owner {
+            // Same-account references report an empty owner (terraform-flows.md S2b, D8).
+            None => Side {
+                group: &g.id,
+                group_name: state
+                    .group_any(&g.id)
+                    .filter(|o| o.scope == holder.scope)
+                    .map_or("", |o| o.name.as_str()),
+                ..Side::default()
+            },
+            Some(owner) => Side {
+                group: &g.id,
+                owner,
+                ..Side::default()
+            },
+        },
+        Some(Peer::PrefixList(p)) => Side {
+            prefix_list: p,
+            ..Side::default()
+        },
+        None => Side::default(),
+    }
+}
+
+/// One element of `Permissions.Permission` (DescribeSecurityGroupAttribute), every documented field.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Permission<'a> {
+    security_group_rule_id: &'a str,
+    direction: &'static str,
+    ip_protocol: &'static str,
+    #[serde(serialize_with = "shown")]
+    port_range: PortRange,
+    #[serde(serialize_with = "shown_or_empty")]
+    source_port_range: Option<PortRange>,
+    policy: &'static str,
+    /// A string, as the current doc and the SDK model type it (semantics.md §5 #13).
+    #[serde(serialize_with = "shown")]
+    priority: u8,
+    nic_type: &'static str,
+    source_cidr_ip: &'a str,
+    ipv6_source_cidr_ip: &'a str,
+    source_group_id: &'a str,
+    source_group_name: &'a str,
+    source_group_owner_account: &'a str,
+    source_prefix_list_id: &'a str,
+    source_prefix_list_name: &'a str,
+    dest_cidr_ip: &'a str,
+    ipv6_dest_cidr_ip: &'a str,
+    dest_group_id: &'a str,
+    dest_group_name: &'a str,
+    dest_group_owner_account: &'a str,
+    dest_prefix_list_id: &'a str,
+    dest_prefix_list_name: &'a str,
+    port_range_list_id: &'a str,
+    port_range_list_name: &'a str,
+    description: &'a str,
+    create_time: Iso,
+}
+
+fn permission<'a>(state: &'a State, holder: &Group, r: &'a Rule) -> Permission<'a> {
+    let s = side(state, holder, r.source.as_ref());
+    let d = side(state, holder, r.dest.as_ref());
+    Permission {
+        security_group_rule_id: &r.id,
+        direction: r.direction.as_str(),
+        ip_protocol: r.protocol.as_str(),
+        port_range: r.ports,
+        source_port_range: r.source_ports,
+        policy: r.policy.as_str(),
+        priority: r.priority.get(),
+        nic_type: r.nic.as_str(),
+        source_cidr_ip: s.v4,
+        ipv6_source_cidr_ip: s.v6,
+        source_group_id: s.group,
+        source_group_name: s.group_name,
+        source_group_owner_account: s.owner,
+        source_prefix_list_id: s.prefix_list,
+        source_prefix_list_name: "",
+        dest_cidr_ip: d.v4,
+        ipv6_dest_cidr_ip: d.v6,
+        dest_group_id: d.group,
+        dest_group_name: d.group_name,
+        dest_group_owner_account: d.owner,
+        dest_prefix_list_id: d.prefix_list,
+        dest_prefix_list_name: "",
+        port_range_list_id: "",
+        port_range_list_name: "",
+        description: &r.description,
+        create_time: Iso(r.created),
+    }
+}
+
+#[derive(Serialize)]
+struct Permissions<'a> {
+    #[serde(rename = "Permission")]
+    permission: Vec<Permission<'a>>,
+}
+
+/// `{"Permission": [...]}` for these rules, serialised.
+pub fn permissions<'a>(
+    state: &'a State,
+    holder: &Group,
+    rules: impl Iterator<Item = &'a Rule>,
+) -> Box<RawValue> {
+    let list = Permissions {
+        permission: rules.map(|r| permission(state, holder, r)).collect(),
+    };
+    // Plain structs of strings and numbers always serialise.
+    serde_json::value::to_raw_value(&list).unwrap_or_default()
 }

@@ -1,13 +1,11 @@
 //! ECS rule actions: Authorize, Revoke and Modify, inbound and outbound.
 
-use serde_json::{Map, Value};
-
 use crate::domain::rule::{parse_rule, RuleInput, FIELDS};
 use crate::domain::store::{is_rule_id, OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
 use crate::domain::DomainError;
 
-use super::super::{Ctx, Failure};
+use super::super::{Ctx, Failure, Reply};
 use super::{drafts, group_id, rule_inputs, scope, RULES};
 
 /// At most 100 rule ids per Revoke (`SecurityGroupRuleId.N`, array length 0–100).
@@ -15,7 +13,7 @@ const MAX_RULE_IDS: usize = 100;
 
 /// AuthorizeSecurityGroup[Egress]: all rules valid or none applied; a rule that already exists is
 /// a silent success (every doc version, semantics.md §1.7).
-fn authorize(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
+fn authorize(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
     let rules = drafts(&rule_inputs(ctx, direction)?, &RULES)?;
@@ -26,21 +24,21 @@ fn authorize(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Fail
                 .map(|_| None)
         })
     })?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-pub fn authorize_ingress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn authorize_ingress(ctx: &Ctx) -> Result<Reply, Failure> {
     authorize(ctx, Direction::Ingress)
 }
 
-pub fn authorize_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn authorize_egress(ctx: &Ctx) -> Result<Reply, Failure> {
     authorize(ctx, Direction::Egress)
 }
 
 /// RevokeSecurityGroup[Egress] (seeds RevokeSecurityGroupEgress, RevokeSecurityGroup.zh): by
 /// `SecurityGroupRuleId.N` (an unknown id is an error) or by match, through `Permissions.N` or the
 /// flat parameters (no match: success, nothing deleted). Ids and rules cannot be mixed.
-fn revoke(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
+fn revoke(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
@@ -59,7 +57,7 @@ fn revoke(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure
                 s.revoke_ids(&scope, id, direction, &rule_ids).map(|_| None)
             })
         })?;
-        return Ok(Map::new());
+        return Ok(Reply::default());
     }
     let rules = drafts(&rule_inputs(ctx, direction)?, &RULES)?;
     ctx.app.store.write(|s| {
@@ -68,14 +66,14 @@ fn revoke(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure
                 .map(|_| None)
         })
     })?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-pub fn revoke_ingress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn revoke_ingress(ctx: &Ctx) -> Result<Reply, Failure> {
     revoke(ctx, Direction::Ingress)
 }
 
-pub fn revoke_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn revoke_egress(ctx: &Ctx) -> Result<Reply, Failure> {
     revoke(ctx, Direction::Egress)
 }
 
@@ -83,7 +81,7 @@ pub fn revoke_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
 /// with `SecurityGroupRuleId` the rule changes in place under the documented limits; without it the
 /// rule is found by its identity (IpProtocol and PortRange then required) and only its Description
 /// changes — the call Terraform sends (terraform-flows.md §2.3).
-fn modify(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
+fn modify(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
@@ -115,13 +113,13 @@ fn modify(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure
             })?;
         }
     }
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-pub fn modify_ingress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn modify_ingress(ctx: &Ctx) -> Result<Reply, Failure> {
     modify(ctx, Direction::Ingress)
 }
 
-pub fn modify_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn modify_egress(ctx: &Ctx) -> Result<Reply, Failure> {
     modify(ctx, Direction::Egress)
 }

@@ -2,12 +2,10 @@
 //! UntagResources and JoinResourceGroup. Terraform's `alicloud_security_group` update path calls
 //! them (terraform-flows.md §1.3 steps 4–5); other resource types are not emulated.
 
-use serde_json::{Map, Value};
-
 use crate::domain::names::check_tags;
 use crate::domain::DomainError;
 
-use super::super::{Ctx, Failure};
+use super::super::{Ctx, Failure, Reply};
 use super::scope;
 
 /// ECS resource types (TagResources doc). Only `securitygroup` resources exist here.
@@ -63,7 +61,7 @@ fn not_found(ids: &[String]) -> Failure {
     Failure::ResourceNotFound(ids.join(","))
 }
 
-pub fn tag_resources(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn tag_resources(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let is_group = resource_type(ctx)?;
@@ -90,10 +88,10 @@ pub fn tag_resources(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         .store
         .write(|s| s.tag_groups(&scope, &ids, &tags))
         .map_err(resource_error)?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-pub fn untag_resources(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn untag_resources(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let is_group = resource_type(ctx)?;
@@ -107,10 +105,10 @@ pub fn untag_resources(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         .store
         .write(|s| s.untag_groups(&scope, &ids, &keys, all))
         .map_err(resource_error)?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-pub fn join_resource_group(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn join_resource_group(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let is_group = resource_type(ctx)?;
@@ -124,7 +122,7 @@ pub fn join_resource_group(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
         .store
         .write(|s| s.set_resource_group(&scope, &ids[0], rg))
         .map_err(resource_error)?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
 /// A missing group is a missing resource on these actions.

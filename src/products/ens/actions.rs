@@ -1,7 +1,7 @@
 //! ENS actions. Each is a few lines of intent over the shared domain; the differences from ECS are
 //! the dialect, the duplicate/missing-rule policy and the error table.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::names::{check_group_description, check_group_name};
@@ -10,7 +10,7 @@ use crate::domain::store::{NewGroup, OnDuplicate, OnMissing};
 use crate::domain::values::{Direction, GroupType};
 
 use super::super::paging::Paging;
-use super::super::{body, Ctx, Failure};
+use super::super::{body, Ctx, Failure, Reply};
 use super::{drafts, flat_rule, group_id, json_rules, render, scope, FLAT_RULES, JSON_RULES};
 
 /// Name: 2–128 characters, a letter first, letters, digits, `:` `_` `-` (no `.` on ENS, semantics.md
@@ -29,7 +29,7 @@ fn check_name_and_description(
 }
 
 /// CreateSecurityGroup, optionally with its first rules: if a rule is refused, no group is created.
-pub fn create(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn create(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let name = p.present("SecurityGroupName");
     let description = p.present("Description");
@@ -52,17 +52,17 @@ pub fn create(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
     Ok(body([("SecurityGroupId", id.into())]))
 }
 
-pub fn delete(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn delete(ctx: &Ctx) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
     let scope = scope(ctx);
     ctx.app.store.write(|s| s.delete_group(&scope, id))?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
 /// DescribeSecurityGroups: `PageNumber`/`PageSize` (≤ 50) with `TotalCount` as documented, and
 /// `MaxResults`/`NextToken` as Terraform's data source sends them (terraform-flows.md §7 decision 1);
 /// the token always ends empty.
-pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let one_id = p.present("SecurityGroupId");
     let name = p.present("SecurityGroupName");
@@ -73,7 +73,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
             |g: &Group| one_id.is_none_or(|id| g.id == id) && name.is_none_or(|n| g.name == n);
         let page = paging.page(s, &scope, keep);
         let groups: Vec<Value> = page.items.into_iter().map(render::group).collect();
-        let mut out = Map::new();
+        let mut out = Reply::default();
         match paging {
             Paging::Tokens { .. } => {
                 out.insert("NextToken".into(), page.next.into());
@@ -91,24 +91,24 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
 
 /// DescribeSecurityGroupAttribute: the group and all its rules, readable the moment it is created
 /// and not found the moment it is deleted (terraform-flows.md H7, H8).
-pub fn describe_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn describe_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
     let scope = scope(ctx);
     ctx.app.store.read(|s| {
         let g = s.group(&scope, id)?;
-        let rules: Vec<Value> = g.rules.iter().map(render::rule).collect();
-        Ok(body([
+        let mut out = body([
             ("SecurityGroupId", g.id.clone().into()),
             ("SecurityGroupName", g.name.clone().into()),
             ("Description", g.description.clone().into()),
-            ("Permissions", json!({ "Permission": rules })),
-        ]))
+        ]);
+        out.insert_raw("Permissions".into(), render::permissions(g.rules.iter()));
+        Ok(out)
     })
 }
 
 /// ModifySecurityGroupAttribute: a parameter left out leaves its field alone; an empty one clears it
 /// (Terraform sends `""` for a removed name or description, terraform-flows.md §3.3, §7 decision 3).
-pub fn modify_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn modify_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let id = group_id(ctx)?;
     let name = p.get("SecurityGroupName");
@@ -123,65 +123,65 @@ pub fn modify_attribute(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
             description.map(str::to_string),
         )
     })?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-fn authorize(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
+fn authorize(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
     let rules = drafts(&[flat_rule(ctx, direction)], &FLAT_RULES)?;
     let scope = scope(ctx);
     ctx.app
         .store
         .write(|s| s.authorize(&scope, id, &rules, OnDuplicate::Reject))?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-pub fn authorize_ingress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn authorize_ingress(ctx: &Ctx) -> Result<Reply, Failure> {
     authorize(ctx, Direction::Ingress)
 }
 
-pub fn authorize_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn authorize_egress(ctx: &Ctx) -> Result<Reply, Failure> {
     authorize(ctx, Direction::Egress)
 }
 
-fn revoke(ctx: &Ctx, direction: Direction) -> Result<Map<String, Value>, Failure> {
+fn revoke(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
     let rules = drafts(&[flat_rule(ctx, direction)], &FLAT_RULES)?;
     let scope = scope(ctx);
     ctx.app
         .store
         .write(|s| s.revoke_matching(&scope, id, &rules, OnMissing::Reject))?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
-pub fn revoke_ingress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn revoke_ingress(ctx: &Ctx) -> Result<Reply, Failure> {
     revoke(ctx, Direction::Ingress)
 }
 
-pub fn revoke_egress(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn revoke_egress(ctx: &Ctx) -> Result<Reply, Failure> {
     revoke(ctx, Direction::Egress)
 }
 
 /// CreateSecurityGroupPermissions: every rule new and valid, or none added.
-pub fn create_permissions(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn create_permissions(ctx: &Ctx) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
     let rules = drafts(&json_rules(ctx, true, true)?, &JSON_RULES)?;
     let scope = scope(ctx);
     ctx.app
         .store
         .write(|s| s.authorize(&scope, id, &rules, OnDuplicate::Reject))?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }
 
 /// DeleteSecurityGroupPermissions (seed): every rule must exist, or none is removed. Rules match on
 /// Direction, IpProtocol, PortRange, SourcePortRange, Policy, Priority and the CIDRs; a Description
 /// is not part of the request.
-pub fn delete_permissions(ctx: &Ctx) -> Result<Map<String, Value>, Failure> {
+pub fn delete_permissions(ctx: &Ctx) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
     let rules = drafts(&json_rules(ctx, true, false)?, &JSON_RULES)?;
     let scope = scope(ctx);
     ctx.app
         .store
         .write(|s| s.revoke_matching(&scope, id, &rules, OnMissing::Reject))?;
-    Ok(Map::new())
+    Ok(Reply::default())
 }

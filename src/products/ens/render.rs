@@ -1,12 +1,14 @@
 //! ENS response shapes (inventory.md, ENS sections): no rule ids, `CreationTime` on rules, Priority
 //! and InstanceCount as JSON numbers, CIDRs exactly as sent.
 
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
-use crate::domain::values::Family;
-use crate::products::timestamp;
+use crate::domain::values::{Family, PortRange};
+use crate::timefmt::Iso;
 
 /// One element of `SecurityGroups.SecurityGroup`. No instances are emulated.
 pub fn group(g: &Group) -> Value {
@@ -14,7 +16,7 @@ pub fn group(g: &Group) -> Value {
         "SecurityGroupId": g.id,
         "SecurityGroupName": g.name,
         "Description": g.description,
-        "CreationTime": timestamp(g.created),
+        "CreationTime": Iso(g.created).to_string(),
         "InstanceCount": 0,
         "InstanceIds": {"InstanceId": []},
         "NetworkInterfaceIds": {"NetworkInterfaceId": []},
@@ -22,31 +24,75 @@ pub fn group(g: &Group) -> Value {
 }
 
 /// (IPv4, IPv6) text of one side.
-fn cidrs(p: Option<&Peer>) -> (String, String) {
+fn cidrs(p: Option<&Peer>) -> (&str, &str) {
     match p.and_then(Peer::cidr) {
-        Some(c) if c.family() == Family::V4 => (c.text().to_string(), String::new()),
-        Some(c) => (String::new(), c.text().to_string()),
-        None => (String::new(), String::new()),
+        Some(c) if c.family() == Family::V4 => (c.text(), ""),
+        Some(c) => ("", c.text()),
+        None => ("", ""),
     }
 }
 
+fn shown_or_empty<S: Serializer>(v: &Option<PortRange>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(p) => s.collect_str(p),
+        None => s.serialize_str(""),
+    }
+}
+
+fn shown<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
 /// One element of `Permissions.Permission`.
-pub fn rule(r: &Rule) -> Value {
-    let (s4, s6) = cidrs(r.source.as_ref());
-    let (d4, d6) = cidrs(r.dest.as_ref());
-    json!({
-        "Direction": r.direction.as_str(),
-        "IpProtocol": r.protocol.as_str(),
-        "PortRange": r.ports.to_string(),
-        // Left out stays empty (terraform-flows.md §7 decision 5).
-        "SourcePortRange": r.source_ports.map(|p| p.to_string()).unwrap_or_default(),
-        "Policy": r.policy.as_str(),
-        "Priority": r.priority.get(),
-        "SourceCidrIp": s4,
-        "DestCidrIp": d4,
-        "Ipv6SourceCidrIp": s6,
-        "Ipv6DestCidrIp": d6,
-        "Description": r.description,
-        "CreationTime": timestamp(r.created),
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Permission<'a> {
+    direction: &'static str,
+    ip_protocol: &'static str,
+    #[serde(serialize_with = "shown")]
+    port_range: PortRange,
+    /// Left out stays empty (terraform-flows.md §7 decision 5).
+    #[serde(serialize_with = "shown_or_empty")]
+    source_port_range: Option<PortRange>,
+    policy: &'static str,
+    /// A JSON number (terraform-flows.md F10).
+    priority: u8,
+    source_cidr_ip: &'a str,
+    dest_cidr_ip: &'a str,
+    ipv6_source_cidr_ip: &'a str,
+    ipv6_dest_cidr_ip: &'a str,
+    description: &'a str,
+    creation_time: Iso,
+}
+
+#[derive(Serialize)]
+struct Permissions<'a> {
+    #[serde(rename = "Permission")]
+    permission: Vec<Permission<'a>>,
+}
+
+/// `{"Permission": [...]}` for these rules, serialised.
+pub fn permissions<'a>(rules: impl Iterator<Item = &'a Rule>) -> Box<RawValue> {
+    let permission = rules
+        .map(|r| {
+            let (s4, s6) = cidrs(r.source.as_ref());
+            let (d4, d6) = cidrs(r.dest.as_ref());
+            Permission {
+                direction: r.direction.as_str(),
+                ip_protocol: r.protocol.as_str(),
+                port_range: r.ports,
+                source_port_range: r.source_ports,
+                policy: r.policy.as_str(),
+                priority: r.priority.get(),
+                source_cidr_ip: s4,
+                dest_cidr_ip: d4,
+                ipv6_source_cidr_ip: s6,
+                ipv6_dest_cidr_ip: d6,
+                description: &r.description,
+                creation_time: Iso(r.created),
+            }
+        })
+        .collect();
+    // Plain structs of strings and numbers always serialise.
+    serde_json::value::to_raw_value(&Permissions { permission }).unwrap_or_default()
 }
