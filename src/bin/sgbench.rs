@@ -505,6 +505,9 @@ async fn compare(args: &[String]) -> Res<()> {
     let duration = Duration::from_secs(secs);
     println!("phase        conns  server    req/s (best of {repeat})      p50        p99   errors   sgmock/moto");
     let mut run = 0usize;
+    // (phase, sgmock/moto ratio, sgmock p99) at the largest connection count, for the targets.
+    let top = conns.iter().copied().max().unwrap_or(0);
+    let mut at_top: Vec<(&str, Option<f64>, u32)> = Vec::new();
     for (phase, rules) in [
         (Phase::Authorize, 0),
         (Phase::Describe, 1000),
@@ -545,13 +548,22 @@ async fn compare(args: &[String]) -> Res<()> {
                 (Some(a), Some(b)) if b.rps > 0.0 => format!("{:.0}x", a.rps / b.rps),
                 _ => "-".into(),
             };
+            let label = match phase {
+                Phase::Authorize => "authorize",
+                Phase::Describe => "describe-1000",
+                Phase::Revoke => "revoke",
+                Phase::Trivial => "trivial",
+            };
+            if c == top {
+                if let Some(a) = best.get("sgmock") {
+                    let r = best
+                        .get("moto")
+                        .filter(|b| b.rps > 0.0)
+                        .map(|b| a.rps / b.rps);
+                    at_top.push((label, r, a.p99_us));
+                }
+            }
             for (name, s) in &best {
-                let label = match phase {
-                    Phase::Authorize => "authorize",
-                    Phase::Describe => "describe-1000",
-                    Phase::Revoke => "revoke",
-                    Phase::Trivial => "trivial",
-                };
                 let r = if *name == "sgmock" {
                     ratio.as_str()
                 } else {
@@ -566,6 +578,26 @@ async fn compare(args: &[String]) -> Res<()> {
                 );
             }
         }
+    }
+    // The targets of issue 6, judged on this run.
+    let trivial = at_top.iter().find(|(l, _, _)| *l == "trivial").map(|t| t.2);
+    println!();
+    println!("targets at {top} connections (>= 100x moto; p99 < 2 ms):");
+    for (label, ratio, p99) in at_top.iter().filter(|(l, _, _)| *l != "trivial") {
+        let r = match ratio {
+            Some(r) if *r >= 100.0 => format!("{r:.0}x moto: met"),
+            Some(r) => format!("{r:.0}x moto: MISSED"),
+            None => "no moto run".into(),
+        };
+        let p = if *p99 < 2000 {
+            format!("p99 {}: met", fmt_us(*p99))
+        } else {
+            let why = trivial
+                .map(|t| format!(" (a trivial handler's p99 here: {})", fmt_us(t)))
+                .unwrap_or_default();
+            format!("p99 {}: MISSED{why}", fmt_us(*p99))
+        };
+        println!("  {label:<14} {r:<22} {p}");
     }
     Ok(())
 }
@@ -640,14 +672,18 @@ async fn scaling(args: &[String]) -> Res<()> {
         idle = rss_kib(p.child.id());
     }
     starts.sort();
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    let start_ms = starts[5].as_secs_f64() * 1000.0;
+    let idle_mib = idle as f64 / 1024.0;
     println!(
-        "start to healthy: {:.1} ms (median of 10)   idle RSS: {:.1} MiB",
-        starts[5].as_secs_f64() * 1000.0,
-        idle as f64 / 1024.0
+        "start to healthy: {start_ms:.1} ms (median of 10; target < 50 ms: {})   idle RSS: {idle_mib:.1} MiB (target < 20 MB: {})",
+        verdict(start_ms < 50.0),
+        verdict(idle_mib * 1.048_576 < 20.0)
     );
 
     // Per-call cost against the size of the group.
     println!("rules in group   authorize p50   revoke p50   describe p50 (1 connection)");
+    let mut per_call: Vec<(u32, u32)> = Vec::new();
     for n in [10usize, 1000, 10_000] {
         let limit = (n + 1_000_000).to_string();
         let (p, _) = spawn(&bin, &["--rule-limit", &limit])?;
@@ -678,6 +714,15 @@ async fn scaling(args: &[String]) -> Res<()> {
             fmt_us(rev.p50_us),
             fmt_us(desc.p50_us)
         );
+        per_call.push((auth.p50_us, rev.p50_us));
+    }
+    if let (Some(small), Some(big)) = (per_call.first(), per_call.last()) {
+        let ratio = |a: u32, b: u32| f64::from(b) / f64::from(a.max(1));
+        let (ra, rr) = (ratio(small.0, big.0), ratio(small.1, big.1));
+        println!(
+            "authorize / revoke at 10,000 rules vs 10: {ra:.2}x / {rr:.2}x (target < 1.5x: {})",
+            verdict(ra < 1.5 && rr < 1.5)
+        );
     }
 
     // Memory for 1M rules spread over 5,000 groups of 200.
@@ -701,12 +746,13 @@ async fn scaling(args: &[String]) -> Res<()> {
         t.await.map_err(|e| e.to_string())??;
     }
     let after = rss_kib(p.child.id());
+    let per_million = (after - before) as f64 / 1024.0;
     println!(
-        "1M rules (5,000 groups x 200): loaded in {:.1} s, RSS {:.0} MiB -> {:.0} MiB ({:.0} MiB per 1M rules)",
+        "1M rules (5,000 groups x 200): loaded in {:.1} s, RSS {:.0} MiB -> {:.0} MiB ({per_million:.0} MiB per 1M rules; target < 1 GiB: {})",
         t.elapsed().as_secs_f64(),
         before as f64 / 1024.0,
         after as f64 / 1024.0,
-        (after - before) as f64 / 1024.0
+        verdict(per_million < 1024.0)
     );
     drop(p);
 
