@@ -50,11 +50,14 @@ fn sgbench_runs_every_phase_against_sgmock_without_errors() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The table, up to the blank line before the targets summary.
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
+        .take_while(|l| !l.is_empty())
         .map(|l| l.split_whitespace().collect())
         .collect();
+    assert!(text.contains("targets at 2 connections"), "{text}");
     let phases: Vec<&str> = rows.iter().map(|r| r[0]).collect();
     assert_eq!(
         phases,
