@@ -3,6 +3,7 @@
 
 pub mod ecs;
 pub mod ens;
+pub mod json;
 pub mod paging;
 
 use std::time::Instant;

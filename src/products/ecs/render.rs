@@ -4,9 +4,7 @@
 //! Rules are written through borrowed structs straight to JSON: a describe of a 1,000-rule group
 //! builds no `Value` tree (that tree's allocations were most of its cost).
 
-use std::fmt::Display;
-
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
@@ -14,6 +12,7 @@ use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
 use crate::domain::store::State;
 use crate::domain::values::{Family, GroupType, PortRange};
+use crate::products::json::{shown, shown_or_empty};
 use crate::timefmt::Iso;
 
 /// Private-IP capacity of a group (semantics.md §1.14): basic VPC 2000, classic 1000, enterprise 65536.
@@ -47,17 +46,6 @@ pub fn group(g: &Group) -> Value {
         "GroupToGroupRuleCount": g.rules.group_peer_count(),
         "Tags": {"Tag": tags},
     })
-}
-
-fn shown<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(v)
-}
-
-fn shown_or_empty<S: Serializer>(v: &Option<PortRange>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(p) => s.collect_str(p),
-        None => s.serialize_str(""),
-    }
 }
 
 /// The fields of one rule side.

@@ -1,13 +1,14 @@
 //! ENS response shapes (inventory.md, ENS sections): no rule ids, `CreationTime` on rules, Priority
 //! and InstanceCount as JSON numbers, CIDRs exactly as sent.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
 use crate::domain::values::{Family, PortRange};
+use crate::products::json::{shown, shown_or_empty};
 use crate::timefmt::Iso;
 
 /// One element of `SecurityGroups.SecurityGroup`. No instances are emulated.
@@ -30,17 +31,6 @@ fn cidrs(p: Option<&Peer>) -> (&str, &str) {
         Some(c) => ("", c.text()),
         None => ("", ""),
     }
-}
-
-fn shown_or_empty<S: Serializer>(v: &Option<PortRange>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(p) => s.collect_str(p),
-        None => s.serialize_str(""),
-    }
-}
-
-fn shown<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(v)
 }
 
 /// One element of `Permissions.Permission`.

@@ -5,18 +5,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const Ecs = require('@alicloud/ecs20140526');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
-const { start } = require('./sgmock');
+const { start, rejects } = require('./sgmock');
 
 const R = 'cn-hangzhou';
-
-async function rejects(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected an error');
-}
 
 test('@alicloud/ecs20140526', async (t) => {
   const server = await start();

@@ -4,18 +4,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const RPCClient = require('@alicloud/pop-core').RPCClient;
-const { start } = require('./sgmock');
+const { start, rejects } = require('./sgmock');
 
 const R = 'cn-hangzhou';
-
-async function rejects(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected an error');
-}
 
 test('pop-core', async (t) => {
   const server = await start();

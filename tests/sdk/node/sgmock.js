@@ -22,4 +22,14 @@ function start() {
   });
 }
 
-module.exports = { start };
+// The error a promise rejects with (fails the test if it resolves).
+async function rejects(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
+
+module.exports = { start, rejects };
