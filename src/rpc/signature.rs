@@ -42,15 +42,17 @@ pub fn rpc_string_to_sign(method: &str, pairs: &[(String, String)]) -> String {
 
 /// Base64 of HMAC-SHA1 keyed with `secret + "&"`.
 pub fn rpc_sign(secret: &str, string_to_sign: &str) -> String {
-    let mut mac = rpc_mac(secret);
-    mac.update(string_to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    rpc_mac(secret, string_to_sign)
+        .map(|m| base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes()))
+        .unwrap_or_default()
 }
 
-fn rpc_mac(secret: &str) -> Hmac<sha1::Sha1> {
-    // HMAC accepts keys of any length; this cannot fail.
-    Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes())
-        .unwrap_or_else(|_| unreachable!())
+/// HMAC-SHA1 keyed with `secret + "&"` over `string_to_sign`. HMAC takes keys of any length, so
+/// `None` never happens in practice; returning it keeps this path free of panics.
+fn rpc_mac(secret: &str, string_to_sign: &str) -> Option<Hmac<sha1::Sha1>> {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).ok()?;
+    mac.update(string_to_sign.as_bytes());
+    Some(mac)
 }
 
 /// Does `provided` (base64) sign `string_to_sign` with `secret`? Constant-time.
@@ -58,9 +60,7 @@ pub fn rpc_verify(secret: &str, string_to_sign: &str, provided: &str) -> bool {
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(provided.trim()) else {
         return false;
     };
-    let mut mac = rpc_mac(secret);
-    mac.update(string_to_sign.as_bytes());
-    mac.verify_slice(&bytes).is_ok()
+    rpc_mac(secret, string_to_sign).is_some_and(|m| m.verify_slice(&bytes).is_ok())
 }
 
 /// The parts of an `Authorization: ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…` header.
@@ -140,16 +140,18 @@ pub fn acs3_string_to_sign(canonical_request: &str) -> String {
     format!("{ACS3}\n{}", sha256_hex(canonical_request.as_bytes()))
 }
 
-fn acs3_mac(secret: &str) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length; this cannot fail.
-    Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!())
+/// HMAC-SHA256 keyed with the secret (no `&`) over `string_to_sign`.
+fn acs3_mac(secret: &str, string_to_sign: &str) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(string_to_sign.as_bytes());
+    Some(mac)
 }
 
 /// Lower-case hex of HMAC-SHA256 keyed with the secret (no `&`).
 pub fn acs3_sign(secret: &str, string_to_sign: &str) -> String {
-    let mut mac = acs3_mac(secret);
-    mac.update(string_to_sign.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    acs3_mac(secret, string_to_sign)
+        .map(|m| hex::encode(m.finalize().into_bytes()))
+        .unwrap_or_default()
 }
 
 /// Does `provided` (hex) sign `string_to_sign` with `secret`? Constant-time.
@@ -157,9 +159,7 @@ pub fn acs3_verify(secret: &str, string_to_sign: &str, provided: &str) -> bool {
     let Ok(bytes) = hex::decode(provided) else {
         return false;
     };
-    let mut mac = acs3_mac(secret);
-    mac.update(string_to_sign.as_bytes());
-    mac.verify_slice(&bytes).is_ok()
+    acs3_mac(secret, string_to_sign).is_some_and(|m| m.verify_slice(&bytes).is_ok())
 }
 
 #[cfg(test)]

@@ -114,13 +114,12 @@ pub fn join_resource_group(ctx: &Ctx) -> Result<Reply, Failure> {
     let is_group = resource_type(ctx)?;
     let id = p.required("ResourceId")?.to_string();
     let rg = p.required("ResourceGroupId")?;
-    let ids = [id];
     if !is_group {
-        return Err(not_found(&ids));
+        return Err(not_found(std::slice::from_ref(&id)));
     }
     ctx.app
         .store
-        .write(|s| s.set_resource_group(&scope, &ids[0], rg))
+        .write(|s| s.set_resource_group(&scope, &id, rg))
         .map_err(resource_error)?;
     Ok(Reply::default())
 }
