@@ -1,6 +1,19 @@
 //! sgmock: a local emulator of the Alibaba Cloud ECS (2014-05-26) and ENS (2017-11-10)
 //! security-group APIs. `app()` builds the router; tests call it in-process.
 
+// Any input, no crash: request data must never reach a panic (a panic is a 5xx). Enforced outside
+// tests, where `unwrap` on known-good fixtures is fine.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::indexing_slicing
+    )
+)]
+
 pub mod admin;
 pub mod auth;
 pub mod config;

@@ -1,5 +1,14 @@
 //! The `sgmock` binary: flags → logging → state → serve; a graceful stop on SIGTERM/SIGINT.
 
+// As in the library: bad flags or a bad state file end with a message and an exit code, never a panic.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::indexing_slicing
+)]
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;

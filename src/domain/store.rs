@@ -162,15 +162,15 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-const ID_CHARS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-
+/// `n` in lower-case base 36, left-padded with `0` to `width` digits (the low `width` digits if longer).
 fn base36(mut n: u64, width: usize, out: &mut String) {
-    let mut digits = vec![b'0'; width];
+    let mut digits = vec!['0'; width];
     for d in digits.iter_mut().rev() {
-        *d = ID_CHARS[(n % 36) as usize];
+        // `n % 36` is always a base-36 digit, so `from_digit` never answers `None`.
+        *d = char::from_digit((n % 36) as u32, 36).unwrap_or('0');
         n /= 36;
     }
-    out.extend(digits.iter().map(|&b| char::from(b)));
+    out.extend(digits);
 }
 
 impl IdGen {

@@ -144,11 +144,12 @@ async fn state_exports_and_imports_back_identically() {
     assert_eq!(api.state().await, exported);
     assert_eq!(api.rules(&a, &[]).await, rules_before);
     // The reference index came back with the rules: b is still referenced.
-    assert_eq!(
-        api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &b)])
-            .await
-            .body["Code"],
-        "DependencyViolation"
+    assert_error(
+        &api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &b)])
+            .await,
+        403,
+        "DependencyViolation",
+        "The specified security group has been authorized in another one.",
     );
     // The client token came back too.
     let again = api

@@ -379,10 +379,11 @@ async fn modify_by_id_moves_a_group_reference() {
     api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &a)])
         .await
         .ok();
-    assert_eq!(
-        api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &b)])
-            .await
-            .body["Code"],
-        "DependencyViolation"
+    assert_error(
+        &api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &b)])
+            .await,
+        403,
+        "DependencyViolation",
+        "The specified security group has been authorized in another one.",
     );
 }

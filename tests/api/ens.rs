@@ -686,17 +686,26 @@ async fn ens_and_ecs_groups_do_not_see_each_other() {
 async fn ens_unknown_action_is_404_and_ens_only_actions_are_not_ecs_ones() {
     let api = Api::new();
     let a = api.ens("ModifySecurityGroupPolicy", &[]).await;
+    let message =
+        "Specified api is not found, please check your url and method: ModifySecurityGroupPolicy.";
     assert_eq!(
-        (a.status, a.body["Code"].clone(), a.body["HostId"].clone()),
+        (a.status, &a.body),
         (
             404,
-            json!("InvalidAction.NotFound"),
-            json!("ens.aliyuncs.com")
-        )
+            &json!({
+                "RequestId": "<id>", "HostId": "ens.aliyuncs.com", "Code": "InvalidAction.NotFound",
+                "Message": message,
+                "Recommend": "https://api.aliyun.com/troubleshoot?q=InvalidAction.NotFound&product=Ens&requestId=<id>",
+            })
+        ),
+        "{}",
+        a.text
     );
     let a = api.ecs("CreateSecurityGroupPermissions", &[]).await;
-    assert_eq!(
-        (a.status, a.body["Code"].clone()),
-        (404, json!("InvalidAction.NotFound"))
+    assert_error(
+        &a,
+        404,
+        "InvalidAction.NotFound",
+        "Specified api is not found, please check your url and method: CreateSecurityGroupPermissions.",
     );
 }

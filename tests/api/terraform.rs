@@ -539,9 +539,11 @@ async fn s2f_reading_or_revoking_in_a_deleted_group_is_404() {
         ],
     )
     .await;
-    assert_eq!(
-        (r.status, r.body["Code"].clone()),
-        (404, json!("InvalidSecurityGroupId.NotFound"))
+    assert_error(
+        &r,
+        404,
+        "InvalidSecurityGroupId.NotFound",
+        &format!("The specified SecurityGroupId does not exist: {a}."),
     );
     let r = t3(
         &api,
@@ -556,7 +558,12 @@ async fn s2f_reading_or_revoking_in_a_deleted_group_is_404() {
         ],
     )
     .await;
-    assert_eq!(r.status, 404);
+    assert_error(
+        &r,
+        404,
+        "InvalidSecurityGroupId.NotFound",
+        &format!("The specified SecurityGroupId does not exist: {a}."),
+    );
 }
 
 #[tokio::test]
@@ -732,9 +739,10 @@ async fn s4_ens_security_group_create_read_update_destroy() {
     );
     // Step 3: a random id is 400 InvalidSecurityGroupId.NotFound.
     let r = t1q(&api, "sg-random000000000000000").await;
-    assert_eq!(
-        (r.status, r.body["Code"].clone()),
-        (400, json!("InvalidSecurityGroupId.NotFound"))
+    assert_ens_error(
+        &r,
+        "InvalidSecurityGroupId.NotFound",
+        "The specified SecurityGroupId does not exist: sg-random000000000000000.",
     );
     // Step 5: delete the three rules exactly as read back, minus Description and CreationTime, plus
     // SourcePortRange only where the API returned one.
@@ -855,14 +863,16 @@ async fn s4_ens_security_group_create_read_update_destroy() {
         .await
         .ok();
     let r = t1q(&api, &sg).await;
-    assert_eq!(
-        (r.status, r.body["Code"].clone()),
-        (400, json!("InvalidSecurityGroupId.NotFound"))
+    assert_ens_error(
+        &r,
+        "InvalidSecurityGroupId.NotFound",
+        &format!("The specified SecurityGroupId does not exist: {sg}."),
     );
     let r = t1_ens(&api, "DeleteSecurityGroup", &[("SecurityGroupId", &sg)]).await;
-    assert_eq!(
-        (r.status, r.body["Code"].clone()),
-        (400, json!("InvalidSecurityGroupId.NotFound"))
+    assert_ens_error(
+        &r,
+        "InvalidSecurityGroupId.NotFound",
+        &format!("The specified SecurityGroupId does not exist: {sg}."),
     );
 }
 

@@ -263,7 +263,15 @@ async fn a_parameter_repeated_with_different_values_is_refused() {
             ("AcceptLanguage", "en-US"),
         ])
         .await;
-    assert_eq!(same.status, 200);
+    let once = api
+        .get(&[
+            ("Action", "DescribeRegions"),
+            ("Version", ECS),
+            ("AcceptLanguage", "en-US"),
+        ])
+        .await;
+    // Repeated with the same value, it is the parameter given once.
+    assert_eq!((same.status, same.body), (200, once.ok()));
 }
 
 #[tokio::test]
