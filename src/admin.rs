@@ -89,11 +89,12 @@ async fn reset(State(app): State<Arc<App>>, Query(q): Query<ResetQuery>) -> Resp
         s.reset(account.as_deref());
         Ok(())
     });
-    if let Err(e) = done {
+    if done.is_err() {
+        // The cause is logged by the store; file paths are not answered.
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
-            e.to_string(),
+            "the reset could not be made durable; nothing changed",
         );
     }
     if account.is_none() {
@@ -103,8 +104,27 @@ async fn reset(State(app): State<Arc<App>>, Query(q): Query<ResetQuery>) -> Resp
     Json(json!({"reset": account.unwrap_or_else(|| "all".into())})).into_response()
 }
 
-async fn get_state(State(app): State<Arc<App>>) -> Json<doc::StateDoc> {
-    Json(app.store.read(doc::to_doc))
+/// The state document, written from a cheap copy off the state's lock and off the async workers
+/// (a million rules take a second to write).
+async fn get_state(State(app): State<Arc<App>>) -> Response {
+    let frozen = app.store.read(|s| s.freeze());
+    let written = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::with_capacity(1 << 16);
+        doc::write_doc(&mut out, &frozen, None).map(|()| out)
+    })
+    .await;
+    match written {
+        Ok(Ok(bytes)) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            bytes,
+        )
+            .into_response(),
+        _ => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "the state could not be written",
+        ),
+    }
 }
 
 /// Replace the whole state with a document; a malformed or invalid one is a 400 that changes nothing.
@@ -119,14 +139,20 @@ async fn put_state(State(app): State<Arc<App>>, body: Bytes) -> Response {
             )
         }
     };
-    let limits = app.store.read(|s| s.limits());
-    let state = match doc::from_doc(&d, limits, app.config.seed, app.now()) {
+    // A document without an id seed continues the running state's sequence.
+    let (limits, seed) = app.store.read(|s| (s.limits(), s.id_state().0));
+    let state = match doc::from_doc(&d, limits, Some(seed), app.now()) {
         Ok(s) => s,
         Err(e) => return error(StatusCode::BAD_REQUEST, "InvalidState", e),
     };
     let (_, groups, rules) = state.counts();
     if let Err(e) = app.store.replace(state) {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e);
+        tracing::error!(error = %e, "could not write the imported state");
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "the state could not be made durable; nothing changed",
+        );
     }
     Json(json!({"groups": groups, "rules": rules})).into_response()
 }

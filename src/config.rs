@@ -47,6 +47,15 @@ pub struct Config {
     #[arg(long, env = "SGMOCK_FSYNC")]
     pub fsync: bool,
 
+    /// Start even though a journal record is damaged: copy the journal to PATH.journal.damaged-TIME,
+    /// then keep only the records before the damage (without this flag such a start is refused).
+    #[arg(long)]
+    pub recover_journal: bool,
+
+    /// Faults injected into persistence I/O (tests only; not a flag).
+    #[arg(skip)]
+    pub disk_faults: Option<std::sync::Arc<crate::persist::disk::DiskFaults>>,
+
     /// A state document (the `GET /_sgmock/state` format), or a folder of them, loaded at start when
     /// the state is empty.
     #[arg(long, env = "SGMOCK_FIXTURES")]
@@ -82,6 +91,8 @@ impl Default for Config {
             seed: None,
             state_file: None,
             fsync: false,
+            recover_journal: false,
+            disk_faults: None,
             fixtures: None,
             log_format: LogFormat::Text,
             compact_bytes: crate::persist::journal::DEFAULT_COMPACT_BYTES,

@@ -84,6 +84,8 @@ impl App {
                     limits,
                     seed: config.seed,
                     clock: clock.clone(),
+                    recover: config.recover_journal,
+                    faults: config.disk_faults.clone(),
                 };
                 let (journal, state) = Journal::open(path, opts)?;
                 (state, Some(journal))

@@ -100,17 +100,18 @@ async fn main() -> ExitCode {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
+    // Bind first: a start that cannot listen creates no file (and takes no state-file lock).
+    let listener = match tokio::net::TcpListener::bind(&config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("sgmock: cannot listen on {}: {e}", config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
     let app = match App::new(config) {
         Ok(a) => Arc::new(a),
         Err(e) => {
             eprintln!("sgmock: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(&app.config.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("sgmock: cannot listen on {}: {e}", app.config.listen);
             return ExitCode::FAILURE;
         }
     };

@@ -169,3 +169,122 @@ fn sigterm_stops_gracefully_with_a_snapshot_and_health_check_probes() {
     again.child.kill().expect("SIGKILL");
     let _ = again.child.wait();
 }
+
+/// Run the binary expecting it to refuse to start: (exit code, stderr).
+fn refused(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sgmock"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run sgmock");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn a_second_process_on_the_same_state_file_refuses_to_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    let mut first = start(&state, &[]);
+    let (code, stderr) = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--state-file",
+        state.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "sgmock: state file {} is in use by another sgmock process (it holds {}.lock); one \
+             process per state file\n",
+            state.display(),
+            state.display()
+        )
+    );
+    // The first one is unharmed.
+    let (status, _) = ecs(&first.addr, "Action=DescribeSecurityGroups");
+    assert_eq!(status, 200);
+    first.child.kill().expect("SIGKILL");
+    let _ = first.child.wait();
+}
+
+#[test]
+fn a_start_that_cannot_listen_creates_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut first = start(&dir.path().join("a.json"), &[]);
+    let other = tempfile::tempdir().expect("tempdir");
+    let state = other.path().join("state.json");
+    let (code, stderr) = refused(&[
+        "--listen",
+        &first.addr,
+        "--state-file",
+        state.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.starts_with(&format!("sgmock: cannot listen on {}: ", first.addr)),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(other.path()).expect("dir").count(),
+        0,
+        "no file before the listener is bound"
+    );
+    first.child.kill().expect("SIGKILL");
+    let _ = first.child.wait();
+}
+
+#[test]
+fn a_damaged_journal_stops_the_process_with_file_line_and_offset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    let mut server = start(&state, &[]);
+    for i in 0..20 {
+        let (status, _) = ecs(
+            &server.addr,
+            &format!("Action=CreateSecurityGroup&SecurityGroupName=n{i}"),
+        );
+        assert_eq!(status, 200);
+    }
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    let journal = dir.path().join("state.json.journal");
+    let mut bytes = std::fs::read(&journal).expect("journal");
+    let line3: usize = bytes
+        .split_inclusive(|b| *b == b'\n')
+        .take(2)
+        .map(<[u8]>::len)
+        .sum();
+    // Damage the third record's first byte.
+    bytes[line3] = b'#';
+    std::fs::write(&journal, &bytes).expect("write");
+    let (code, stderr) = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--state-file",
+        state.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.starts_with(&format!(
+            "sgmock: journal {} is damaged at line 3 (byte offset {line3}): ",
+            journal.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&journal).expect("journal"),
+        bytes,
+        "untouched"
+    );
+    // --recover-journal starts with the two records before the damage.
+    let mut recovered = start(&state, &["--recover-journal"]);
+    let (_, listed) = ecs(&recovered.addr, "Action=DescribeSecurityGroups");
+    assert_eq!(listed["TotalCount"], 2);
+    recovered.child.kill().expect("SIGKILL");
+    let _ = recovered.child.wait();
+}

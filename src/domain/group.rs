@@ -90,13 +90,29 @@ impl RuleSet {
     }
 
     pub fn remove(&mut self, id: &str) -> Option<Rule> {
+        self.remove_at(id).map(|(_, rule)| rule)
+    }
+
+    /// Remove a rule and say where it stood, so [`RuleSet::insert_at`] can put it back.
+    pub fn remove_at(&mut self, id: &str) -> Option<(u64, Rule)> {
         let seq = self.by_id.remove(id)?;
         let rule = self.rules.remove(&seq)?;
         self.by_key.remove(&rule.key(self.identity));
         if matches!(rule.peer(), Some(Peer::Group(_))) {
             self.group_peers -= 1;
         }
-        Some(rule)
+        Some((seq, rule))
+    }
+
+    /// Put a removed rule back at its old position (undoing a change that could not be journaled).
+    pub fn insert_at(&mut self, seq: u64, rule: Rule) {
+        if matches!(rule.peer(), Some(Peer::Group(_))) {
+            self.group_peers += 1;
+        }
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.by_id.insert(rule.id.clone(), seq);
+        self.by_key.insert(rule.key(self.identity), seq);
+        self.rules.insert(seq, rule);
     }
 
     /// Replace the rule with `new.id` in place (same position in the listing).

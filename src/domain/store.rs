@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 // A fast non-cryptographic hasher: keys are our own ids and rule keys, not attacker-chosen.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::error::{DomainError, Side};
 use super::group::{Group, RuleSet, Scope};
@@ -95,7 +95,7 @@ const TOKEN_MEMORY: usize = 10_000;
 /// One change to the state, as the primitives make it. A sink journals these; replay applies them.
 #[derive(Debug, Clone)]
 pub enum Event {
-    GroupInserted(Box<Group>),
+    GroupInserted(Arc<Group>),
     GroupRemoved {
         id: String,
     },
@@ -114,9 +114,12 @@ pub enum Event {
         rule: Box<Rule>,
     },
     TokenRecorded(TokenRecord),
-    /// The id counter after a request that issued ids (ids never repeat, also across restarts).
+    /// The id counter after a request that issued ids, and the seed it counts with: ids never repeat,
+    /// also across restarts with another `--seed`.
     IdsIssued {
         issued: u64,
+        /// Absent in journals written before the seed was journaled.
+        seed: Option<u64>,
     },
     /// All state, or one account's, dropped.
     Reset {
@@ -136,14 +139,27 @@ pub struct GroupAttrs {
 }
 
 /// Where events go to become durable (the journal). Errors are messages: the store answers a request
-/// whose events could not be written with an internal error, after rolling back to what the sink holds.
+/// whose events could not be written with an internal error, after taking the change back in memory.
 pub trait Sink: Send + Sync {
+    /// Make one request's events durable, all or nothing: on an error nothing of them may remain.
     fn append(&mut self, events: &[Event]) -> Result<(), String>;
-    /// Whether the journal has grown enough to be compacted into a snapshot.
-    fn wants_snapshot(&self) -> bool;
+    /// When the journal has grown enough (and no compaction is running): work that compacts it into a
+    /// snapshot of `state`, to run off the lock (it copies what it needs from `state` cheaply).
+    fn compaction(&mut self, state: &State) -> Option<Compaction>;
+    /// Write `state` as the snapshot now, synchronously (a state import, the final snapshot).
     fn snapshot(&mut self, state: &State) -> Result<(), String>;
-    /// The state as the sink holds it (to roll back a change that could not be written).
-    fn reload(&mut self) -> Result<State, String>;
+}
+
+/// A compaction job, run on a thread of its own.
+pub type Compaction = Box<dyn FnOnce() + Send>;
+
+/// A cheap copy of everything a snapshot holds: groups are shared, not cloned (a group is copied
+/// only when it is next changed, while a copy is alive).
+pub struct Frozen {
+    pub groups: Vec<Arc<Group>>,
+    pub tokens: Vec<TokenRecord>,
+    pub seed: u64,
+    pub issued: u64,
 }
 
 /// Resource ids: `prefix` + 20 lower-case letters and digits, like `sg-bp67acfmxazb4p…` in the docs.
@@ -176,7 +192,9 @@ fn base36(mut n: u64, width: usize, out: &mut String) {
 impl IdGen {
     fn next(&mut self, prefix: &str) -> String {
         self.issued += 1;
-        let unique = mix(self.issued ^ self.seed);
+        // Both the counter and the seed are mixed before they meet: with `counter ^ seed`, seeds 1 and
+        // 2 gave the same ids in another order, so a restart with another `--seed` repeated ids.
+        let unique = mix(mix(self.issued) ^ mix(self.seed ^ 0x5851_f42d_4c95_7f2d));
         let mut s = String::with_capacity(prefix.len() + 20);
         s.push_str(prefix);
         // 36^13 > 2^64: the first 13 characters hold `unique` whole.
@@ -192,7 +210,7 @@ impl IdGen {
 
 pub struct State {
     limits: Limits,
-    groups: HashMap<String, Group>,
+    groups: HashMap<String, Arc<Group>>,
     by_scope: HashMap<Scope, BTreeSet<String>>,
     /// target group id → holder group id → number of the holder's rules that name the target.
     referenced_by: HashMap<String, HashMap<String, u32>>,
@@ -200,8 +218,57 @@ pub struct State {
     token_order: VecDeque<(String, String)>,
     ids: IdGen,
     clock: Clock,
-    /// Events of the current request, when a sink is attached.
-    events: Option<Vec<Event>>,
+    /// The current request's events and undo steps, when a sink is attached.
+    rec: Option<Recorder>,
+}
+
+/// What the primitives record for one request: the events to journal, and how to take each change
+/// back if the journal cannot be written (applied in reverse; an undo step cannot fail).
+#[derive(Default)]
+struct Recorder {
+    events: Vec<Event>,
+    undo: Vec<Undo>,
+}
+
+/// The inverse of one primitive's change.
+enum Undo {
+    /// Of `insert_group`.
+    RemoveGroup(String),
+    /// Of `remove_group`: the group as it was.
+    InsertGroup(Arc<Group>),
+    /// Of `update_group`: the attributes before.
+    Attrs(Box<GroupAttrs>),
+    /// Of `insert_rule`.
+    RemoveRule { group: String, rule: String },
+    /// Of `remove_rule`: the rule and where it stood in the listing.
+    RestoreRule {
+        group: String,
+        position: u64,
+        rule: Box<Rule>,
+    },
+    /// Of `replace_rule`: the rule before.
+    ReplaceRule { group: String, rule: Box<Rule> },
+    /// Of `record_token`.
+    Token(Box<TokenUndo>),
+    /// Of `reset`: everything as it was.
+    Reset(Box<Saved>),
+}
+
+/// How to take back a recorded ClientToken.
+struct TokenUndo {
+    key: (String, String),
+    previous: Option<TokenRecord>,
+    pushed: bool,
+    evicted: Option<((String, String), TokenRecord)>,
+}
+
+/// The whole state's collections, as a reset found them.
+struct Saved {
+    groups: HashMap<String, Arc<Group>>,
+    by_scope: HashMap<Scope, BTreeSet<String>>,
+    referenced_by: HashMap<String, HashMap<String, u32>>,
+    tokens: HashMap<(String, String), TokenRecord>,
+    token_order: VecDeque<(String, String)>,
 }
 
 fn now_unix() -> i64 {
@@ -225,7 +292,7 @@ impl State {
                 issued: 0,
             },
             clock: Arc::new(now_unix),
-            events: None,
+            rec: None,
         }
     }
 
@@ -256,29 +323,45 @@ impl State {
         self.ids.next(prefix)
     }
 
-    fn emit(&mut self, e: impl FnOnce() -> Event) {
-        if let Some(events) = self.events.as_mut() {
-            events.push(e());
+    /// Record a change: its event (built only when a sink listens) and its undo step.
+    fn emit(&mut self, e: impl FnOnce() -> Event, undo: impl FnOnce() -> Undo) {
+        if let Some(rec) = self.rec.as_mut() {
+            rec.events.push(e());
+            rec.undo.push(undo());
         }
     }
 
+    fn recording(&self) -> bool {
+        self.rec.is_some()
+    }
+
+    /// A cheap copy of what a snapshot holds (groups shared, not cloned).
+    pub fn freeze(&self) -> Frozen {
+        Frozen {
+            groups: self.groups.values().cloned().collect(),
+            tokens: self.tokens().cloned().collect(),
+            seed: self.ids.seed,
+            issued: self.ids.issued,
+        }
+    }
     // ---------------------------------------------------------------- lookups
 
     pub fn group(&self, scope: &Scope, id: &str) -> Result<&Group, DomainError> {
         self.groups
             .get(id)
+            .map(Arc::as_ref)
             .filter(|g| &g.scope == scope)
             .ok_or_else(|| DomainError::GroupNotFound { id: id.to_string() })
     }
 
     /// Any group by id, whatever its scope (for rendering a peer group's name).
     pub fn group_any(&self, id: &str) -> Option<&Group> {
-        self.groups.get(id)
+        self.groups.get(id).map(Arc::as_ref)
     }
 
     /// Every group, in no particular order (snapshots sort what they write).
     pub fn all_groups(&self) -> impl Iterator<Item = &Group> {
-        self.groups.values()
+        self.groups.values().map(Arc::as_ref)
     }
 
     /// The remembered ClientTokens, oldest first.
@@ -302,7 +385,7 @@ impl State {
                     .rev(),
             ),
         };
-        ids.filter_map(|id| self.groups.get(id))
+        ids.filter_map(|id| self.groups.get(id).map(Arc::as_ref))
     }
 
     /// The groups whose rules name group `id` (other than itself), with their accounts, by id.
@@ -359,8 +442,16 @@ impl State {
         }
     }
 
-    fn insert_group(&mut self, group: Group) {
-        self.emit(|| Event::GroupInserted(Box::new(group.clone())));
+    /// A group to change in place; copied first if a snapshot still shares it.
+    fn group_mut(&mut self, id: &str) -> Option<&mut Group> {
+        self.groups.get_mut(id).map(Arc::make_mut)
+    }
+
+    fn insert_group(&mut self, group: Arc<Group>) {
+        self.emit(
+            || Event::GroupInserted(group.clone()),
+            || Undo::RemoveGroup(group.id.clone()),
+        );
         for rule in group.rules.iter() {
             if let Some(Peer::Group(g)) = rule.peer() {
                 let target = g.id.clone();
@@ -375,80 +466,126 @@ impl State {
     }
 
     fn remove_group(&mut self, id: &str) {
-        self.emit(|| Event::GroupRemoved { id: id.to_string() });
         let Some(group) = self.groups.remove(id) else {
             return;
         };
         if let Some(ids) = self.by_scope.get_mut(&group.scope) {
             ids.remove(id);
+            if ids.is_empty() {
+                self.by_scope.remove(&group.scope);
+            }
         }
         for rule in group.rules.iter() {
             if let Some(Peer::Group(g)) = rule.peer() {
                 self.unref(&g.id, id);
             }
         }
+        self.emit(
+            || Event::GroupRemoved { id: id.to_string() },
+            || Undo::InsertGroup(group),
+        );
     }
 
-    /// Change a group's mutable attributes through `f`, and emit the result.
-    fn update_group(&mut self, id: &str, f: impl FnOnce(&mut Group)) {
-        let Some(g) = self.groups.get_mut(id) else {
-            return;
-        };
-        f(g);
-        let attrs = GroupAttrs {
+    fn attrs(g: &Group) -> GroupAttrs {
+        GroupAttrs {
             id: g.id.clone(),
             name: g.name.clone(),
             description: g.description.clone(),
             inner_policy: g.inner_policy,
             tags: g.tags.clone(),
             resource_group_id: g.resource_group_id.clone(),
+        }
+    }
+
+    fn set_attrs(g: &mut Group, a: GroupAttrs) {
+        g.name = a.name;
+        g.description = a.description;
+        g.inner_policy = a.inner_policy;
+        g.tags = a.tags;
+        g.resource_group_id = a.resource_group_id;
+    }
+
+    /// Change a group's mutable attributes through `f`, and emit the result.
+    fn update_group(&mut self, id: &str, f: impl FnOnce(&mut Group)) {
+        let recording = self.recording();
+        let Some(g) = self.group_mut(id) else {
+            return;
         };
-        self.emit(|| Event::GroupUpdated(Box::new(attrs)));
+        let before = recording.then(|| Self::attrs(g));
+        f(g);
+        let after = recording.then(|| Self::attrs(g));
+        if let (Some(before), Some(after)) = (before, after) {
+            self.emit(
+                || Event::GroupUpdated(Box::new(after)),
+                || Undo::Attrs(Box::new(before)),
+            );
+        }
     }
 
     fn insert_rule(&mut self, group: &str, rule: Rule) {
-        self.emit(|| Event::RuleInserted {
-            group: group.to_string(),
-            rule: Box::new(rule.clone()),
-        });
+        self.emit(
+            || Event::RuleInserted {
+                group: group.to_string(),
+                rule: Box::new(rule.clone()),
+            },
+            || Undo::RemoveRule {
+                group: group.to_string(),
+                rule: rule.id.clone(),
+            },
+        );
         if let Some(Peer::Group(g)) = rule.peer() {
             let target = g.id.clone();
             self.add_ref(&target, group);
         }
-        if let Some(g) = self.groups.get_mut(group) {
+        if let Some(g) = self.group_mut(group) {
             g.rules.insert(rule);
         }
     }
 
     fn remove_rule(&mut self, group: &str, rule: &str) {
-        self.emit(|| Event::RuleRemoved {
-            group: group.to_string(),
-            rule: rule.to_string(),
-        });
-        let removed = self
-            .groups
-            .get_mut(group)
-            .and_then(|g| g.rules.remove(rule));
-        if let Some(Peer::Group(g)) = removed.as_ref().and_then(Rule::peer) {
+        let removed = self.group_mut(group).and_then(|g| g.rules.remove_at(rule));
+        let Some((position, removed)) = removed else {
+            return;
+        };
+        if let Some(Peer::Group(g)) = removed.peer() {
             let target = g.id.clone();
             self.unref(&target, group);
         }
+        self.emit(
+            || Event::RuleRemoved {
+                group: group.to_string(),
+                rule: rule.to_string(),
+            },
+            || Undo::RestoreRule {
+                group: group.to_string(),
+                position,
+                rule: Box::new(removed),
+            },
+        );
     }
 
     fn replace_rule(&mut self, group: &str, rule: Rule) {
-        self.emit(|| Event::RuleReplaced {
-            group: group.to_string(),
-            rule: Box::new(rule.clone()),
-        });
-        let old_target = self
+        let Some(old) = self
             .groups
             .get(group)
             .and_then(|g| g.rules.by_id(&rule.id))
-            .and_then(Rule::peer)
-            .and_then(Peer::group)
-            .map(|g| g.id.clone());
+            .cloned()
+        else {
+            return;
+        };
+        let old_target = old.peer().and_then(Peer::group).map(|g| g.id.clone());
         let new_target = rule.peer().and_then(Peer::group).map(|g| g.id.clone());
-        if let Some(g) = self.groups.get_mut(group) {
+        self.emit(
+            || Event::RuleReplaced {
+                group: group.to_string(),
+                rule: Box::new(rule.clone()),
+            },
+            || Undo::ReplaceRule {
+                group: group.to_string(),
+                rule: Box::new(old),
+            },
+        );
+        if let Some(g) = self.group_mut(group) {
             g.rules.replace(rule);
         }
         if old_target != new_target {
@@ -462,33 +599,53 @@ impl State {
     }
 
     fn record_token(&mut self, record: TokenRecord) {
-        self.emit(|| Event::TokenRecorded(record.clone()));
         let k = (record.account.clone(), record.token.clone());
-        if self.token_order.len() >= TOKEN_MEMORY {
+        let mut evicted = None;
+        if self.token_order.len() >= TOKEN_MEMORY && !self.tokens.contains_key(&k) {
             if let Some(old) = self.token_order.pop_front() {
-                self.tokens.remove(&old);
+                if let Some(r) = self.tokens.remove(&old) {
+                    evicted = Some((old, r));
+                }
             }
         }
-        if self.tokens.insert(k.clone(), record).is_none() {
-            self.token_order.push_back(k);
+        let previous = self.tokens.insert(k.clone(), record.clone());
+        let pushed = previous.is_none();
+        if pushed {
+            self.token_order.push_back(k.clone());
         }
+        self.emit(
+            || Event::TokenRecorded(record),
+            || {
+                Undo::Token(Box::new(TokenUndo {
+                    key: k,
+                    previous,
+                    pushed,
+                    evicted,
+                }))
+            },
+        );
     }
 
     /// Drop everything, or one account's groups and tokens. The id counter stays: ids never repeat.
     pub fn reset(&mut self, account: Option<&str>) {
-        self.emit(|| Event::Reset {
-            account: account.map(str::to_string),
-        });
-        let recording = self.events.take();
-        match account {
-            None => {
-                self.groups.clear();
-                self.by_scope.clear();
-                self.referenced_by.clear();
-                self.tokens.clear();
-                self.token_order.clear();
-            }
+        let rec = self.rec.take();
+        let saved = match account {
+            None => Saved {
+                groups: std::mem::take(&mut self.groups),
+                by_scope: std::mem::take(&mut self.by_scope),
+                referenced_by: std::mem::take(&mut self.referenced_by),
+                tokens: std::mem::take(&mut self.tokens),
+                token_order: std::mem::take(&mut self.token_order),
+            },
             Some(a) => {
+                // Groups are shared, so this copy is of the indexes, not of the rules.
+                let saved = Saved {
+                    groups: self.groups.clone(),
+                    by_scope: self.by_scope.clone(),
+                    referenced_by: self.referenced_by.clone(),
+                    tokens: self.tokens.clone(),
+                    token_order: self.token_order.clone(),
+                };
                 let doomed: Vec<String> = self
                     .groups
                     .values()
@@ -502,82 +659,171 @@ impl State {
                     .retain(|target, _| self.groups.contains_key(target));
                 self.tokens.retain(|(acct, _), _| acct != a);
                 self.token_order.retain(|(acct, _)| acct != a);
+                saved
             }
-        }
-        self.events = recording;
+        };
+        self.rec = rec;
+        self.emit(
+            || Event::Reset {
+                account: account.map(str::to_string),
+            },
+            || Undo::Reset(Box::new(saved)),
+        );
     }
 
-    /// Apply a journaled event (replay). Emits nothing.
+    /// Take back one change (in reverse order of the changes). Records nothing.
+    fn undo(&mut self, step: Undo) {
+        match step {
+            Undo::RemoveGroup(id) => self.remove_group(&id),
+            Undo::InsertGroup(g) => self.insert_group(g),
+            Undo::Attrs(a) => {
+                if let Some(g) = self.group_mut(&a.id) {
+                    Self::set_attrs(g, *a);
+                }
+            }
+            Undo::RemoveRule { group, rule } => self.remove_rule(&group, &rule),
+            Undo::RestoreRule {
+                group,
+                position,
+                rule,
+            } => {
+                if let Some(Peer::Group(g)) = rule.peer() {
+                    let target = g.id.clone();
+                    self.add_ref(&target, &group);
+                }
+                if let Some(g) = self.group_mut(&group) {
+                    g.rules.insert_at(position, *rule);
+                }
+            }
+            Undo::ReplaceRule { group, rule } => self.replace_rule(&group, *rule),
+            Undo::Token(t) => {
+                let TokenUndo {
+                    key,
+                    previous,
+                    pushed,
+                    evicted,
+                } = *t;
+                match previous {
+                    Some(p) => {
+                        self.tokens.insert(key, p);
+                    }
+                    None => {
+                        self.tokens.remove(&key);
+                    }
+                }
+                if pushed {
+                    self.token_order.pop_back();
+                }
+                if let Some((k, r)) = evicted {
+                    self.token_order.push_front(k.clone());
+                    self.tokens.insert(k, r);
+                }
+            }
+            Undo::Reset(saved) => {
+                let Saved {
+                    groups,
+                    by_scope,
+                    referenced_by,
+                    tokens,
+                    token_order,
+                } = *saved;
+                self.groups = groups;
+                self.by_scope = by_scope;
+                self.referenced_by = referenced_by;
+                self.tokens = tokens;
+                self.token_order = token_order;
+            }
+        }
+    }
+
+    /// Apply a journaled event (replay). Records nothing.
     pub fn apply(&mut self, event: Event) {
-        let recording = self.events.take();
+        let rec = self.rec.take();
         match event {
-            Event::GroupInserted(g) => self.insert_group(*g),
+            Event::GroupInserted(g) => self.insert_group(g),
             Event::GroupRemoved { id } => self.remove_group(&id),
-            Event::GroupUpdated(a) => self.update_group(&a.id.clone(), |g| {
-                g.name = a.name;
-                g.description = a.description;
-                g.inner_policy = a.inner_policy;
-                g.tags = a.tags;
-                g.resource_group_id = a.resource_group_id;
-            }),
+            Event::GroupUpdated(a) => {
+                if let Some(g) = self.group_mut(&a.id) {
+                    Self::set_attrs(g, *a);
+                }
+            }
             Event::RuleInserted { group, rule } => self.insert_rule(&group, *rule),
             Event::RuleRemoved { group, rule } => self.remove_rule(&group, &rule),
             Event::RuleReplaced { group, rule } => self.replace_rule(&group, *rule),
             Event::TokenRecorded(t) => self.record_token(t),
-            Event::IdsIssued { issued } => self.ids.issued = self.ids.issued.max(issued),
+            Event::IdsIssued { issued, seed } => match seed {
+                // The journal's seed is the state's: a restart with another `--seed` continues it.
+                Some(seed) if seed != self.ids.seed => self.ids = IdGen { seed, issued },
+                _ => self.ids.issued = self.ids.issued.max(issued),
+            },
             Event::Reset { account } => self.reset(account.as_deref()),
         }
-        self.events = recording;
+        self.rec = rec;
     }
 
     /// Load groups and tokens into an empty state (a snapshot or a fixture). Group and rule ids must
     /// be unique, and a same-account group peer must exist in the same scope.
     pub fn load(&mut self, groups: Vec<Group>, tokens: Vec<TokenRecord>) -> Result<(), String> {
         let mut rule_ids = HashSet::default();
+        let mut known: HashMap<&str, &Scope> = HashMap::default();
+        for g in self.groups.values() {
+            known.insert(g.id.as_str(), &g.scope);
+        }
         for g in &groups {
-            if self.groups.contains_key(&g.id) {
+            if known.insert(g.id.as_str(), &g.scope).is_some() {
                 return Err(format!("group {} appears twice", g.id));
             }
             for r in g.rules.iter() {
-                if !rule_ids.insert(r.id.clone()) {
+                if !rule_ids.insert(r.id.as_str()) {
                     return Err(format!("rule {} appears twice", r.id));
                 }
             }
-            self.groups.insert(g.id.clone(), g.clone());
         }
         for g in &groups {
             for r in g.rules.iter() {
                 if let Some(Peer::Group(p)) = r.peer() {
                     let ok = p.owner.is_some()
-                        || self.groups.get(&p.id).is_some_and(|o| o.scope == g.scope);
+                        || known.get(p.id.as_str()).is_some_and(|s| **s == g.scope);
                     if !ok {
                         return Err(format!("rule {} of group {} names group {}, which is not in its account and region", r.id, g.id, p.id));
                     }
                 }
             }
         }
-        self.groups.clear();
-        let recording = self.events.take();
+        drop(known);
+        drop(rule_ids);
+        let rec = self.rec.take();
         for g in groups {
-            self.insert_group(g);
+            self.insert_group(Arc::new(g));
         }
         for t in tokens {
             self.record_token(t);
         }
-        self.events = recording;
+        self.rec = rec;
         Ok(())
     }
 
-    /// Start (or stop) collecting events for a sink.
+    /// Start (or stop) recording events and undo steps for a sink.
     pub fn set_recording(&mut self, on: bool) {
-        self.events = if on { Some(Vec::new()) } else { None };
+        self.rec = on.then(Recorder::default);
     }
 
-    fn take_events(&mut self) -> Vec<Event> {
-        match self.events.as_mut() {
-            Some(e) => std::mem::take(e),
-            None => Vec::new(),
+    /// The current request's events and undo steps, leaving recording on with empty lists.
+    fn take_recorded(&mut self) -> (Vec<Event>, Vec<Undo>) {
+        match self.rec.as_mut() {
+            Some(r) => (std::mem::take(&mut r.events), std::mem::take(&mut r.undo)),
+            None => (Vec::new(), Vec::new()),
         }
+    }
+
+    /// Take a request's changes back, newest first.
+    fn roll_back(&mut self, undo: Vec<Undo>, issued_before: u64) {
+        let rec = self.rec.take();
+        for step in undo.into_iter().rev() {
+            self.undo(step);
+        }
+        self.ids.issued = issued_before;
+        self.rec = rec;
     }
 
     // ---------------------------------------------------------------- idempotency
@@ -643,7 +889,7 @@ impl State {
             tags: new.tags,
             rules: RuleSet::new(new.identity),
         };
-        self.insert_group(group);
+        self.insert_group(Arc::new(group));
         Ok(id)
     }
 
@@ -1075,12 +1321,15 @@ struct Inner {
 /// The state behind one lock, and the sink that makes its changes durable.
 pub struct Store {
     inner: RwLock<Inner>,
+    /// The compaction running on its own thread, if any.
+    compaction: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Store {
     pub fn new(state: State) -> Store {
         Store {
             inner: RwLock::new(Inner { state, sink: None }),
+            compaction: Mutex::new(None),
         }
     }
 
@@ -1099,56 +1348,88 @@ impl Store {
     }
 
     /// Run one request's change. Its events are made durable before this returns; if that fails the
-    /// state is rolled back to what the sink holds and the request fails with `Storage`.
+    /// change is taken back in memory (undo steps cannot fail) and the request fails with `Storage`,
+    /// so a write answered with an error is never visible, and never built upon.
     pub fn write<T>(
         &self,
         f: impl FnOnce(&mut State) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
-        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        let inner = &mut *guard;
-        let issued_before = inner.state.ids.issued;
-        let result = f(&mut inner.state);
-        let mut events = inner.state.take_events();
-        let Some(sink) = inner.sink.as_mut() else {
-            return result;
-        };
-        // A failed operation changed nothing (or undid what it did): nothing to write.
-        let value = result?;
-        if inner.state.ids.issued != issued_before {
-            events.push(Event::IdsIssued {
-                issued: inner.state.ids.issued,
-            });
-        }
-        if events.is_empty() {
-            return Ok(value);
-        }
-        if let Err(e) = sink.append(&events) {
-            tracing::error!(error = %e, "could not write the journal; rolling back");
-            match sink.reload() {
-                Ok(mut state) => {
-                    state.set_clock(inner.state.clock());
-                    state.set_recording(true);
-                    inner.state = state;
+        let (value, compaction) = {
+            let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+            let inner = &mut *guard;
+            let issued_before = inner.state.ids.issued;
+            let result = f(&mut inner.state);
+            let (mut events, undo) = inner.state.take_recorded();
+            let Some(sink) = inner.sink.as_mut() else {
+                return result;
+            };
+            let value = match result {
+                Ok(v) => v,
+                Err(e) => {
+                    // Operations validate before they change anything; this also takes back what a
+                    // failed one did change (ids it issued included).
+                    inner.state.roll_back(undo, issued_before);
+                    return Err(e);
                 }
-                Err(e2) => tracing::error!(error = %e2, "could not reload the state"),
+            };
+            if inner.state.ids.issued != issued_before {
+                events.push(Event::IdsIssued {
+                    issued: inner.state.ids.issued,
+                    seed: Some(inner.state.ids.seed),
+                });
             }
-            return Err(DomainError::Storage(e));
-        }
-        if sink.wants_snapshot() {
-            if let Err(e) = sink.snapshot(&inner.state) {
-                // The journal still holds everything; compaction is retried after the next write.
-                tracing::warn!(error = %e, "could not write a snapshot");
+            if events.is_empty() {
+                return Ok(value);
             }
+            if let Err(e) = sink.append(&events) {
+                tracing::error!(error = %e, "could not write the journal; the change is taken back");
+                inner.state.roll_back(undo, issued_before);
+                return Err(DomainError::Storage(e));
+            }
+            (value, sink.compaction(&inner.state))
+        };
+        if let Some(job) = compaction {
+            self.spawn_compaction(job);
         }
         Ok(value)
     }
 
+    fn spawn_compaction(&self, job: Compaction) {
+        let mut slot = self.compaction.lock().unwrap_or_else(|e| e.into_inner());
+        // The sink starts one compaction at a time, so a previous thread has finished or is about to.
+        if let Some(previous) = slot.take() {
+            let _ = previous.join();
+        }
+        match std::thread::Builder::new()
+            .name("sgmock-compaction".into())
+            .spawn(job)
+        {
+            Ok(handle) => *slot = Some(handle),
+            Err(e) => tracing::warn!(error = %e, "could not start a compaction thread"),
+        }
+    }
+
+    /// Wait for a running compaction to finish (tests; a final snapshot).
+    pub fn settle(&self) {
+        let handle = self
+            .compaction
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+
     /// Replace the whole state (PUT /_sgmock/state). With a sink the new state is snapshotted first;
-    /// if that fails nothing changes.
+    /// if that fails nothing changes. Ids keep counting when the new state has the same seed.
     pub fn replace(&self, mut state: State) -> Result<(), String> {
         let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let inner = &mut *guard;
         state.set_clock(inner.state.clock());
+        if state.ids.seed == inner.state.ids.seed {
+            state.ids.issued = state.ids.issued.max(inner.state.ids.issued);
+        }
         if let Some(sink) = inner.sink.as_mut() {
             sink.snapshot(&state)?;
             state.set_recording(true);
@@ -1159,12 +1440,21 @@ impl Store {
 
     /// Make the state durable as a snapshot now (shutdown).
     pub fn flush(&self) -> Result<(), String> {
+        self.settle();
         let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let inner = &mut *guard;
         match inner.sink.as_mut() {
             Some(sink) => sink.snapshot(&inner.state),
             None => Ok(()),
         }
+    }
+}
+
+impl Drop for Store {
+    /// A compaction still running finishes (or removes its temporary file) before the state's
+    /// files are let go: the next owner of the state file never meets a half-done one.
+    fn drop(&mut self) {
+        self.settle();
     }
 }
 

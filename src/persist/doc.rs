@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::cidr::{Cidr, Ipv6Text};
 use crate::domain::group::{Group, Namespace, RuleSet, Scope};
 use crate::domain::rule::{GroupPeer, Identity, Peer, Rule};
-use crate::domain::store::{is_rule_id, Event, GroupAttrs, Limits, State, TokenRecord};
+use crate::domain::store::{is_rule_id, Event, Frozen, GroupAttrs, Limits, State, TokenRecord};
 use crate::domain::values::{
     Direction, GroupType, IpProtocol, NicType, Policy, PortRange, Priority,
 };
@@ -186,6 +186,8 @@ pub enum EventDoc {
     },
     IdsIssued {
         issued: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
     },
     Reset {
         #[serde(default)]
@@ -263,8 +265,95 @@ fn namespace_key(ns: &Namespace) -> String {
 
 /// The whole state as a document, groups in id order.
 pub fn to_doc(state: &State) -> StateDoc {
+    frozen_doc(&state.freeze())
+}
+
+/// Write a frozen copy of the state as a state document, group by group: the same JSON as
+/// `serde_json::to_writer(w, &frozen_doc(state))` (with `journal_seq`), without first building the
+/// whole document in memory (a million rules would double the process's memory while it runs).
+pub fn write_doc<W: std::io::Write>(
+    w: W,
+    state: &Frozen,
+    journal_seq: Option<u64>,
+) -> serde_json::Result<()> {
+    let mut accounts: BTreeMap<&str, AccountOut> = BTreeMap::new();
+    let mut groups: Vec<&Group> = state.groups.iter().map(|g| g.as_ref()).collect();
+    groups.sort_by(|a, b| a.id.cmp(&b.id));
+    for g in groups {
+        let acct = accounts.entry(g.scope.account.as_str()).or_default();
+        match &g.scope.namespace {
+            Namespace::Region(r) => acct.ecs.entry(r.as_str()).or_default().push(GroupOut(g)),
+            Namespace::Edge => acct.ens.push(GroupOut(g)),
+        }
+    }
+    for t in &state.tokens {
+        accounts
+            .entry(t.account.as_str())
+            .or_default()
+            .client_tokens
+            .push(TokenOut {
+                token: &t.token,
+                fingerprint: &t.fingerprint,
+                outcome: t.outcome.as_deref(),
+            });
+    }
+    serde_json::to_writer(
+        w,
+        &DocOut {
+            format: FORMAT,
+            version: VERSION,
+            id_seed: Some(state.seed),
+            ids_issued: state.issued,
+            journal_seq,
+            accounts,
+        },
+    )
+}
+
+/// [`StateDoc`]'s layout over borrowed data (field names, order and omissions must stay the same).
+#[derive(Serialize)]
+struct DocOut<'a> {
+    format: &'a str,
+    version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_seed: Option<u64>,
+    ids_issued: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    journal_seq: Option<u64>,
+    accounts: BTreeMap<&'a str, AccountOut<'a>>,
+}
+
+#[derive(Serialize, Default)]
+struct AccountOut<'a> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    ecs: BTreeMap<&'a str, Vec<GroupOut<'a>>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ens: Vec<GroupOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    client_tokens: Vec<TokenOut<'a>>,
+}
+
+/// One group, turned into its [`GroupDoc`] only while it is written.
+struct GroupOut<'a>(&'a Group);
+
+impl Serialize for GroupOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        group_doc(self.0).serialize(s)
+    }
+}
+
+#[derive(Serialize)]
+struct TokenOut<'a> {
+    token: &'a str,
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'a str>,
+}
+
+/// A frozen copy of the state as a document (built off the state's lock).
+pub fn frozen_doc(state: &Frozen) -> StateDoc {
     let mut accounts: BTreeMap<String, AccountDoc> = BTreeMap::new();
-    let mut groups: Vec<&Group> = state.all_groups().collect();
+    let mut groups: Vec<&Group> = state.groups.iter().map(|g| g.as_ref()).collect();
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     for g in groups {
         let acct = accounts.entry(g.scope.account.clone()).or_default();
@@ -273,7 +362,7 @@ pub fn to_doc(state: &State) -> StateDoc {
             Namespace::Edge => acct.ens.push(group_doc(g)),
         }
     }
-    for t in state.tokens() {
+    for t in &state.tokens {
         accounts
             .entry(t.account.clone())
             .or_default()
@@ -284,12 +373,11 @@ pub fn to_doc(state: &State) -> StateDoc {
                 outcome: t.outcome.clone(),
             });
     }
-    let (seed, issued) = state.id_state();
     StateDoc {
         format: FORMAT.into(),
         version: VERSION,
-        id_seed: Some(seed),
-        ids_issued: issued,
+        id_seed: Some(state.seed),
+        ids_issued: state.issued,
         journal_seq: None,
         accounts,
     }
@@ -329,7 +417,10 @@ pub fn event_doc(e: &Event) -> EventDoc {
             fingerprint: t.fingerprint.clone(),
             outcome: t.outcome.clone(),
         },
-        Event::IdsIssued { issued } => EventDoc::IdsIssued { issued: *issued },
+        Event::IdsIssued { issued, seed } => EventDoc::IdsIssued {
+            issued: *issued,
+            seed: *seed,
+        },
         Event::Reset { account } => EventDoc::Reset {
             account: account.clone(),
         },
@@ -552,14 +643,15 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
     Ok((groups, tokens))
 }
 
-/// Build a fresh state from a document. `seed` (the `--seed` flag) wins over the document's.
+/// Build a fresh state from a document. The document's id seed wins over `seed` (the `--seed` flag):
+/// a state keeps counting with the seed its ids were made with, so ids never repeat.
 pub fn from_doc(
     doc: &StateDoc,
     limits: Limits,
     seed: Option<u64>,
     now: i64,
 ) -> Result<State, String> {
-    let mut state = State::new(limits, seed.or(doc.id_seed));
+    let mut state = State::new(limits, doc.id_seed.or(seed));
     load_into(&mut state, doc, now)?;
     Ok(state)
 }
@@ -619,7 +711,7 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
                 account: account.clone(),
                 namespace: ns,
             };
-            Event::GroupInserted(Box::new(group_from(group, scope, now, "event")?))
+            Event::GroupInserted(std::sync::Arc::new(group_from(group, scope, now, "event")?))
         }
         EventDoc::GroupRemoved { id } => Event::GroupRemoved { id: id.clone() },
         EventDoc::GroupUpdated {
@@ -674,7 +766,10 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
             fingerprint: fingerprint.clone(),
             outcome: outcome.clone(),
         }),
-        EventDoc::IdsIssued { issued } => Event::IdsIssued { issued: *issued },
+        EventDoc::IdsIssued { issued, seed } => Event::IdsIssued {
+            issued: *issued,
+            seed: *seed,
+        },
         EventDoc::Reset { account } => Event::Reset {
             account: account.clone(),
         },

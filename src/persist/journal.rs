@@ -1,28 +1,73 @@
 //! Durable state: a snapshot file plus an append-only journal beside it (`PATH` and `PATH.journal`).
 //!
 //! Every request's events are one JSON line, written (and with `--fsync`, fsynced) before the request
-//! is answered: a write to the OS survives `kill -9`, an fsync also survives power loss. When the
-//! journal passes a size the state is snapshotted (write a temporary file, fsync, rename over `PATH`)
-//! and the journal truncated; records carry a sequence number, and the snapshot the last one it
-//! includes, so a crash between the two replays nothing twice. On start the snapshot is loaded, the
-//! journal replayed, and a torn last record (a crash mid-write) skipped with a warning and cut off.
+//! is answered: a write to the OS survives `kill -9`, an fsync also survives power loss. A line that
+//! cannot be written whole is cut off again, so the journal only ever holds whole records.
+//!
+//! When the journal passes a size it is compacted on a thread of its own, off the state's lock: a
+//! cheap copy of the state (groups are shared) is written to `PATH.compact.tmp`, fsynced and renamed
+//! over `PATH`; then the records written meanwhile are moved into a fresh journal (`PATH.journal.tmp`,
+//! renamed over `PATH.journal`). Records carry a sequence number and the snapshot the last one it
+//! includes, so a crash between any two steps replays nothing twice and loses nothing; a failed step
+//! removes its temporary file.
+//!
+//! On start: one process per state file (an exclusive lock on `PATH.lock`); the snapshot is loaded
+//! and the journal replayed. Only an incomplete last line (a crash mid-write) is skipped and cut off.
+//! Any other damage stops the start with the file, line and byte offset, changing no file, unless
+//! `--recover-journal` says to keep a copy of the journal and cut it before the damage.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::disk::{Disk, DiskFaults};
 use super::doc::{self, EventDoc, StateDoc};
-use crate::domain::store::{Clock, Event, Limits, Sink, State};
+use crate::domain::store::{Clock, Compaction, Event, Limits, Sink, State};
 
 /// Compact when the journal is larger than this.
 pub const DEFAULT_COMPACT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// After a failed compaction (a full disk, say), wait this long before trying again.
+const RETRY_COMPACTION: Duration = Duration::from_secs(10);
 
 #[derive(Serialize, Deserialize)]
 struct Record {
     seq: u64,
     events: Vec<EventDoc>,
+}
+
+/// A record as one journal line: its JSON, a space, the CRC-32 of the JSON in 8 hex digits, and a
+/// newline. The checksum finds a changed byte that would still parse (a digit in a name, say).
+fn encode(record: &Record) -> Result<Vec<u8>, String> {
+    let mut line = serde_json::to_vec(record).map_err(|e| e.to_string())?;
+    let crc = crc32fast::hash(&line);
+    line.extend_from_slice(format!(" {crc:08x}\n").as_bytes());
+    Ok(line)
+}
+
+/// The record of a whole line (newline included). Lines without a checksum (journals of sgmock
+/// 0.1.0) are read as plain JSON.
+fn decode(line: &[u8]) -> Result<Record, String> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let (json, sum) = match line.len().checked_sub(9).map(|at| line.split_at(at)) {
+        Some((json, tail)) if tail.first() == Some(&b' ') => (json, tail.get(1..)),
+        _ => (line, None),
+    };
+    if let Some(sum) = sum {
+        let expected = std::str::from_utf8(sum)
+            .ok()
+            .and_then(|s| u32::from_str_radix(s, 16).ok())
+            .ok_or("the checksum is not 8 hex digits")?;
+        if crc32fast::hash(json) != expected {
+            return Err("the checksum does not match (a changed byte)".into());
+        }
+    }
+    serde_json::from_slice(json).map_err(|e| format!("not a journal record ({e})"))
 }
 
 /// What a journal needs to rebuild a state.
@@ -33,182 +78,497 @@ pub struct Options {
     pub limits: Limits,
     pub seed: Option<u64>,
     pub clock: Clock,
+    /// Start despite a damaged journal record: copy the journal aside, cut it before the damage.
+    pub recover: bool,
+    /// Injected I/O faults (tests).
+    pub faults: Option<Arc<DiskFaults>>,
 }
 
-pub struct Journal {
+/// The files of one state.
+#[derive(Clone)]
+struct Paths {
     snapshot: PathBuf,
     log: PathBuf,
-    file: File,
-    seq: u64,
-    bytes: u64,
-    opts: Options,
+    lock: PathBuf,
+    /// A snapshot being written synchronously (state import, shutdown).
+    tmp: PathBuf,
+    /// A snapshot being written by a background compaction.
+    compact_tmp: PathBuf,
+    /// The journal's newest records, being moved into a fresh journal.
+    log_tmp: PathBuf,
 }
 
-fn journal_path(path: &Path) -> PathBuf {
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
-    p.push(".journal");
+    p.push(suffix);
     PathBuf::from(p)
+}
+
+impl Paths {
+    fn new(path: &Path) -> Paths {
+        Paths {
+            snapshot: path.to_path_buf(),
+            log: with_suffix(path, ".journal"),
+            lock: with_suffix(path, ".lock"),
+            tmp: with_suffix(path, ".tmp"),
+            compact_tmp: with_suffix(path, ".compact.tmp"),
+            log_tmp: with_suffix(path, ".journal.tmp"),
+        }
+    }
 }
 
 fn err(what: &str, path: &Path, e: impl std::fmt::Display) -> String {
     format!("{what} {}: {e}", path.display())
 }
 
-/// Load the snapshot (if any) and replay the journal (if any). Returns the state, the last sequence
-/// number, and the length of the journal's good prefix.
-fn load(snapshot: &Path, log: &Path, opts: &Options) -> Result<(State, u64, u64), String> {
+/// The journal file and what is known about it; shared with a running compaction, which swaps the
+/// file when it moves the newest records into a fresh journal.
+struct Files {
+    file: File,
+    /// The last record written.
+    seq: u64,
+    /// Length of the journal's whole records.
+    bytes: u64,
+    /// A failed write may have left part of a record past `bytes`: cut it off before the next one.
+    dirty: bool,
+    /// Bumped by every synchronous snapshot: a compaction that started before one is stale.
+    generation: u64,
+}
+
+pub struct Journal {
+    paths: Paths,
+    opts: Options,
+    disk: Disk,
+    files: Arc<Mutex<Files>>,
+    compacting: Arc<AtomicBool>,
+    retry_at: Arc<Mutex<Option<Instant>>>,
+    /// Held for the journal's life: one process per state file.
+    _lock: File,
+}
+
+fn lock(files: &Mutex<Files>) -> MutexGuard<'_, Files> {
+    files.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A complete journal line that cannot be replayed.
+struct Damage {
+    line: u64,
+    offset: u64,
+    why: String,
+}
+
+struct Loaded {
+    state: State,
+    seq: u64,
+    /// Length of the journal's replayed records (where a torn tail or the damage starts).
+    good: u64,
+    /// Length of the journal file.
+    len: u64,
+    damage: Option<Damage>,
+}
+
+/// Load the snapshot (if any) and replay the journal (if any), stopping at the first damaged record.
+fn load(paths: &Paths, opts: &Options) -> Result<Loaded, String> {
     let now = (opts.clock)();
-    let (mut state, mut seq) = match fs::read(snapshot) {
+    let (mut state, snapshot_seq) = match fs::read(&paths.snapshot) {
         Ok(bytes) => {
             let d: StateDoc = serde_json::from_slice(&bytes)
-                .map_err(|e| err("cannot read snapshot", snapshot, e))?;
+                .map_err(|e| err("cannot read snapshot", &paths.snapshot, e))?;
             let s = doc::from_doc(&d, opts.limits, opts.seed, now)
-                .map_err(|e| err("invalid snapshot", snapshot, e))?;
+                .map_err(|e| err("invalid snapshot", &paths.snapshot, e))?;
             (s, d.journal_seq.unwrap_or(0))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             (State::new(opts.limits, opts.seed), 0)
         }
-        Err(e) => return Err(err("cannot read snapshot", snapshot, e)),
+        Err(e) => return Err(err("cannot read snapshot", &paths.snapshot, e)),
     };
+    let mut seq = snapshot_seq;
     let mut good = 0u64;
-    match File::open(log) {
-        Ok(f) => {
-            let mut reader = BufReader::new(f);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let n = reader
-                    .read_until(b'\n', &mut line)
-                    .map_err(|e| err("cannot read journal", log, e))?;
-                if n == 0 {
-                    break;
+    let mut len = 0u64;
+    let mut damage = None;
+    let f = match File::open(&paths.log) {
+        Ok(f) => Some(f),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(err("cannot read journal", &paths.log, e)),
+    };
+    if let Some(f) = f {
+        let mut reader = BufReader::with_capacity(1 << 20, f);
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        let mut last_seen = 0u64;
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| err("cannot read journal", &paths.log, e))?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            len += n as u64;
+            if line.last() != Some(&b'\n') {
+                // The last line, unfinished: a crash in the middle of writing it. It was never
+                // acknowledged (a request is answered after its whole line is written).
+                break;
+            }
+            let replayed = (|| -> Result<(), String> {
+                let record = decode(&line)?;
+                if record.seq <= last_seen {
+                    return Err(format!(
+                        "record {} comes after record {last_seen}",
+                        record.seq
+                    ));
                 }
-                let complete = line.last() == Some(&b'\n');
-                let record = if complete {
-                    serde_json::from_slice::<Record>(&line).ok()
-                } else {
-                    None
-                };
-                let Some(record) = record else {
-                    // Only the last record can be torn (the journal is append-only): stop here, and
-                    // the file is cut back to the good prefix below.
-                    tracing::warn!(journal = %log.display(), offset = good, "skipping a torn last journal record");
-                    break;
-                };
-                good += n as u64;
+                last_seen = record.seq;
                 if record.seq <= seq {
-                    continue;
+                    // Already in the snapshot.
+                    return Ok(());
                 }
-                seq = record.seq;
-                for e in &record.events {
-                    let event = doc::event_from(e, now)
-                        .map_err(|m| err("invalid journal record", log, m))?;
+                if record.seq != seq + 1 {
+                    return Err(format!(
+                        "record {} follows record {seq}: records are missing",
+                        record.seq
+                    ));
+                }
+                let events = record
+                    .events
+                    .iter()
+                    .map(|e| doc::event_from(e, now))
+                    .collect::<Result<Vec<Event>, String>>()?;
+                for event in events {
                     state.apply(event);
                 }
+                seq = record.seq;
+                Ok(())
+            })();
+            if let Err(why) = replayed {
+                damage = Some(Damage {
+                    line: number,
+                    offset: good,
+                    why,
+                });
+                // Count the rest of the file, for the message.
+                let mut rest = Vec::new();
+                len += reader
+                    .read_to_end(&mut rest)
+                    .map_err(|e| err("cannot read journal", &paths.log, e))?
+                    as u64;
+                break;
             }
+            good += n as u64;
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(err("cannot read journal", log, e)),
     }
-    Ok((state, seq, good))
+    state.set_clock(opts.clock.clone());
+    Ok(Loaded {
+        state,
+        seq,
+        good,
+        len,
+        damage,
+    })
+}
+
+/// Take the state's lock file, or say which process-wide lock is held.
+fn take_lock(paths: &Paths) -> Result<File, String> {
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&paths.lock)
+        .map_err(|e| err("cannot create lock file", &paths.lock, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(fs::TryLockError::WouldBlock) => Err(format!(
+            "state file {} is in use by another sgmock process (it holds {}); one process per state file",
+            paths.snapshot.display(),
+            paths.lock.display()
+        )),
+        Err(fs::TryLockError::Error(e)) => Err(err("cannot lock", &paths.lock, e)),
+    }
+}
+
+/// Make a rename durable; some filesystems refuse to fsync a directory, which is not an error.
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+/// Write `tmp` through `fill`, and fsync it; on any failure remove it again (a partial temporary
+/// file on a full disk would keep the disk full).
+fn write_tmp(
+    disk: &Disk,
+    tmp: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let written = (|| -> std::io::Result<()> {
+        let mut f = File::create(tmp)?;
+        {
+            let mut w = BufWriter::with_capacity(1 << 20, disk.writer(&mut f));
+            fill(&mut w)?;
+            w.flush()?;
+        }
+        f.sync_all()
+    })();
+    written.map_err(|e| {
+        let _ = fs::remove_file(tmp);
+        err("cannot write", tmp, e)
+    })
+}
+
+/// Rename a written temporary file over `target`, durably; remove it if that fails.
+fn commit(tmp: &Path, target: &Path) -> Result<(), String> {
+    fs::rename(tmp, target).map_err(|e| {
+        let _ = fs::remove_file(tmp);
+        err("cannot rename over", target, e)
+    })?;
+    sync_dir(target);
+    Ok(())
+}
+
+fn write_snapshot(
+    disk: &Disk,
+    tmp: &Path,
+    state: &crate::domain::store::Frozen,
+    seq: u64,
+) -> Result<(), String> {
+    write_tmp(disk, tmp, |w| {
+        doc::write_doc(w, state, Some(seq)).map_err(std::io::Error::other)
+    })
 }
 
 impl Journal {
     /// Open (or create) the state at `path`: the loaded state, and the journal to attach to it.
     pub fn open(path: &Path, opts: Options) -> Result<(Journal, State), String> {
-        let snapshot = path.to_path_buf();
-        let log = journal_path(path);
-        let (mut state, seq, good) = load(&snapshot, &log, &opts)?;
-        state.set_clock(opts.clock.clone());
+        let paths = Paths::new(path);
+        let lock_file = take_lock(&paths)?;
+        let disk = Disk::new(opts.faults.clone());
+        let loaded = load(&paths, &opts)?;
+        let mut good = loaded.good;
+        if let Some(d) = &loaded.damage {
+            let at = format!(
+                "journal {} is damaged at line {} (byte offset {}): {}",
+                paths.log.display(),
+                d.line,
+                d.offset,
+                d.why
+            );
+            if !opts.recover {
+                return Err(format!(
+                    "{at}. Only an unfinished last line is skipped on start; this record is followed \
+                     by {} more bytes, so acknowledged writes would be lost. No file was changed. \
+                     To start anyway with the {} records before it, pass --recover-journal (the \
+                     journal is first copied to {}.damaged-<time>).",
+                    loaded.len - d.offset,
+                    d.line - 1,
+                    paths.log.display()
+                ));
+            }
+            let backup = with_suffix(&paths.log, &format!(".damaged-{}", (opts.clock)()));
+            fs::copy(&paths.log, &backup)
+                .and_then(|_| File::open(&backup)?.sync_all())
+                .map_err(|e| err("cannot keep a copy of the damaged journal at", &backup, e))?;
+            tracing::warn!(backup = %backup.display(), "{at}; --recover-journal: the journal was copied and is cut before the damage");
+            good = d.offset;
+        }
+        // Temporary files are never authoritative (a rename commits them): left by a crash, they
+        // are removed so they cannot keep a full disk full.
+        for tmp in [&paths.tmp, &paths.compact_tmp, &paths.log_tmp] {
+            if tmp.exists() {
+                tracing::warn!(file = %tmp.display(), "removing a temporary file left by an interrupted snapshot");
+                fs::remove_file(tmp).map_err(|e| err("cannot remove", tmp, e))?;
+            }
+        }
         let file = OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&log)
-            .map_err(|e| err("cannot open journal", &log, e))?;
-        // Cut a torn tail off, so the next record starts on a line of its own.
-        file.set_len(good)
-            .map_err(|e| err("cannot truncate journal", &log, e))?;
-        Ok((
-            Journal {
-                snapshot,
-                log,
+            .open(&paths.log)
+            .map_err(|e| err("cannot open journal", &paths.log, e))?;
+        if loaded.len > good {
+            if loaded.damage.is_none() {
+                tracing::warn!(journal = %paths.log.display(), offset = good, "skipping an unfinished last journal record (a crash while it was written)");
+            }
+            // Cut it off, so the next record starts on a line of its own.
+            disk.set_len(&file, good)
+                .map_err(|e| err("cannot truncate journal", &paths.log, e))?;
+        }
+        let journal = Journal {
+            paths,
+            disk,
+            files: Arc::new(Mutex::new(Files {
                 file,
-                seq,
+                seq: loaded.seq,
                 bytes: good,
-                opts,
-            },
-            state,
-        ))
+                dirty: false,
+                generation: 0,
+            })),
+            compacting: Arc::new(AtomicBool::new(false)),
+            retry_at: Arc::new(Mutex::new(None)),
+            opts,
+            _lock: lock_file,
+        };
+        Ok((journal, loaded.state))
     }
+}
+
+/// The background compaction: snapshot `frozen` (which includes records up to `seq`, the journal's
+/// first `cut` bytes), then move the journal's newer records into a fresh journal. `Ok(false)` when
+/// a synchronous snapshot made it stale.
+fn compact(
+    paths: &Paths,
+    disk: &Disk,
+    files: &Mutex<Files>,
+    frozen: &crate::domain::store::Frozen,
+    seq: u64,
+    cut: u64,
+    generation: u64,
+) -> Result<bool, String> {
+    write_snapshot(disk, &paths.compact_tmp, frozen, seq)?;
+    let mut f = lock(files);
+    if f.generation != generation {
+        let _ = fs::remove_file(&paths.compact_tmp);
+        return Ok(false);
+    }
+    commit(&paths.compact_tmp, &paths.snapshot)?;
+    // The snapshot holds records up to `seq` now; the journal may keep them (they are skipped on
+    // load) until the newer ones are in a journal of their own.
+    let tail = f.bytes.saturating_sub(cut);
+    let moved = (|| -> std::io::Result<File> {
+        let mut src = File::open(&paths.log)?;
+        src.seek(SeekFrom::Start(cut))?;
+        let mut buf = Vec::new();
+        src.take(tail).read_to_end(&mut buf)?;
+        if buf.len() as u64 != tail {
+            return Err(std::io::Error::other(
+                "the journal is shorter than expected",
+            ));
+        }
+        let mut out = File::create(&paths.log_tmp)?;
+        disk.write_all(&mut out, &buf)?;
+        out.sync_all()?;
+        Ok(out)
+    })();
+    if let Err(e) = moved {
+        let _ = fs::remove_file(&paths.log_tmp);
+        return Err(err("cannot write", &paths.log_tmp, e));
+    }
+    commit(&paths.log_tmp, &paths.log)?;
+    let file = OpenOptions::new()
+        .append(true)
+        .open(&paths.log)
+        .map_err(|e| err("cannot reopen journal", &paths.log, e))?;
+    f.file = file;
+    f.bytes = tail;
+    f.dirty = false;
+    Ok(true)
 }
 
 impl Sink for Journal {
     fn append(&mut self, events: &[Event]) -> Result<(), String> {
-        let record = Record {
-            seq: self.seq + 1,
+        let mut guard = lock(&self.files);
+        let f = &mut *guard;
+        let line = encode(&Record {
+            seq: f.seq + 1,
             events: events.iter().map(doc::event_doc).collect(),
-        };
-        let mut line = serde_json::to_vec(&record).map_err(|e| e.to_string())?;
-        line.push(b'\n');
-        self.file
-            .write_all(&line)
-            .map_err(|e| err("cannot write journal", &self.log, e))?;
-        if self.opts.fsync {
-            self.file
-                .sync_data()
-                .map_err(|e| err("cannot fsync journal", &self.log, e))?;
+        })?;
+        if f.dirty {
+            self.disk.set_len(&f.file, f.bytes).map_err(|e| {
+                err(
+                    "cannot cut a failed write off the journal (no write is possible until it is)",
+                    &self.paths.log,
+                    e,
+                )
+            })?;
+            f.dirty = false;
         }
-        self.seq += 1;
-        self.bytes += line.len() as u64;
+        let written = self.disk.write_all(&mut f.file, &line).and_then(|()| {
+            if self.opts.fsync {
+                f.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            // Whatever part of the record reached the file is cut off again, so the journal holds
+            // whole records only; if even that fails, the next write tries first.
+            f.dirty = self.disk.set_len(&f.file, f.bytes).is_err();
+            return Err(err("cannot write journal", &self.paths.log, e));
+        }
+        f.seq += 1;
+        f.bytes += line.len() as u64;
         Ok(())
     }
 
-    fn wants_snapshot(&self) -> bool {
-        self.bytes > self.opts.compact_bytes
+    fn compaction(&mut self, state: &State) -> Option<Compaction> {
+        let (seq, cut, generation) = {
+            let f = lock(&self.files);
+            if f.bytes <= self.opts.compact_bytes {
+                return None;
+            }
+            (f.seq, f.bytes, f.generation)
+        };
+        let now = Instant::now();
+        {
+            let retry_at = self.retry_at.lock().unwrap_or_else(|e| e.into_inner());
+            if retry_at.is_some_and(|t| now < t) {
+                return None;
+            }
+        }
+        if self.compacting.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        let frozen = state.freeze();
+        let paths = self.paths.clone();
+        let disk = self.disk.clone();
+        let files = self.files.clone();
+        let compacting = self.compacting.clone();
+        let retry_at = self.retry_at.clone();
+        Some(Box::new(move || {
+            let started = Instant::now();
+            match compact(&paths, &disk, &files, &frozen, seq, cut, generation) {
+                Ok(done) => {
+                    tracing::info!(
+                        journal_seq = seq,
+                        ms = started.elapsed().as_millis() as u64,
+                        superseded = !done,
+                        "compacted the journal into a snapshot"
+                    );
+                    *retry_at.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not compact the journal (it still holds every write); retrying later");
+                    *retry_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Instant::now() + RETRY_COMPACTION);
+                }
+            }
+            drop(frozen);
+            compacting.store(false, Ordering::SeqCst);
+        }))
     }
 
     fn snapshot(&mut self, state: &State) -> Result<(), String> {
-        let mut d = doc::to_doc(state);
-        d.journal_seq = Some(self.seq);
-        let bytes = serde_json::to_vec(&d).map_err(|e| e.to_string())?;
-        let mut tmp = self.snapshot.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
-        let mut f = File::create(&tmp).map_err(|e| err("cannot write snapshot", &tmp, e))?;
-        f.write_all(&bytes)
-            .map_err(|e| err("cannot write snapshot", &tmp, e))?;
-        f.sync_all()
-            .map_err(|e| err("cannot fsync snapshot", &tmp, e))?;
-        fs::rename(&tmp, &self.snapshot)
-            .map_err(|e| err("cannot rename snapshot", &self.snapshot, e))?;
-        if let Some(dir) = self.snapshot.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // Make the rename itself durable; some filesystems refuse to fsync a directory.
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
+        let frozen = state.freeze();
+        let mut f = lock(&self.files);
+        write_snapshot(&self.disk, &self.paths.tmp, &frozen, f.seq)?;
+        commit(&self.paths.tmp, &self.paths.snapshot)?;
+        f.generation += 1;
+        // Everything up to `seq` is in the snapshot now; if the journal cannot be emptied its
+        // records are skipped on load, so that is not an error.
+        match self.disk.set_len(&f.file, 0) {
+            Ok(()) => {
+                f.bytes = 0;
+                f.dirty = false;
+                if self.opts.fsync {
+                    let _ = f.file.sync_all();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, journal = %self.paths.log.display(), "could not empty the journal after a snapshot")
             }
         }
-        // Everything up to `seq` is in the snapshot now.
-        self.file
-            .set_len(0)
-            .map_err(|e| err("cannot truncate journal", &self.log, e))?;
-        if self.opts.fsync {
-            self.file
-                .sync_all()
-                .map_err(|e| err("cannot fsync journal", &self.log, e))?;
-        }
-        self.bytes = 0;
         Ok(())
-    }
-
-    fn reload(&mut self) -> Result<State, String> {
-        let (mut state, seq, good) = load(&self.snapshot, &self.log, &self.opts)?;
-        state.set_clock(self.opts.clock.clone());
-        self.seq = seq;
-        self.bytes = good;
-        self.file
-            .set_len(good)
-            .map_err(|e| err("cannot truncate journal", &self.log, e))?;
-        Ok(state)
     }
 }

@@ -1,6 +1,7 @@
 //! Persistence and exchange of the state: the versioned state document (admin API, fixtures,
 //! snapshots) and the journal that makes every acknowledged write durable.
 
+pub mod disk;
 pub mod doc;
 pub mod journal;
 

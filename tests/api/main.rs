@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod concurrency;
+mod durability;
 mod ecs_groups;
 mod ecs_modify_seed;
 mod ecs_revoke_seed;

@@ -17,6 +17,7 @@ pub const ECS: &str = "2014-05-26";
 
 pub struct Api {
     router: axum::Router,
+    pub app: Arc<App>,
 }
 
 /// An answer: status, body with the RequestId replaced by `<id>`, and the raw text.
@@ -52,8 +53,8 @@ impl Api {
     /// An app whose clock stands still at `now`.
     pub fn at(config: Config, now: i64) -> Api {
         let app = Arc::new(App::with_clock(config, Arc::new(move || now)).expect("app"));
-        let router = sgmock::router(app);
-        Api { router }
+        let router = sgmock::router(app.clone());
+        Api { router, app }
     }
 
     /// Any request.

@@ -442,10 +442,11 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             format!("The maximum number of tags is reached: at most {limit} tags per resource."),
         ),
         DomainError::DuplicateTagKey => e(400, "Duplicate.TagKey", "The Tag.N.Key contain duplicate key."),
-        DomainError::Storage(why) => e(
+        // The cause (a file path, an OS error) is logged, never answered.
+        DomainError::Storage(_) => e(
             500,
             "InternalError",
-            format!("The request processing has failed due to some unknown error: {why}."),
+            "The request processing has failed due to some unknown error.",
         ),
         DomainError::TokenMismatch => e(400, "IdempotentParameterMismatch", "The request is retried with updated parameters."),
     }

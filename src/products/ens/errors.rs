@@ -143,7 +143,8 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             "QuotaExceed.SecurityGroup",
             format!("The maximum number of security groups is reached: {limit}."),
         ),
-        DomainError::Storage(why) => ErrorInfo::new(500, "InternalError", format!("The request processing has failed due to some unknown error: {why}.")),
+        // The cause (a file path, an OS error) is logged, never answered.
+        DomainError::Storage(_) => ErrorInfo::new(500, "InternalError", "The request processing has failed due to some unknown error."),
         // The rest cannot arise from ENS input (no group peers, prefix lists, rule ids, tags, tokens).
         other => general(other),
     }

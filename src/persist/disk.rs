@@ -1,0 +1,108 @@
+//! The journal's and snapshots' file operations, with a seam for faults: tests make the disk full,
+//! or a truncation fail, without a real small filesystem (`Config::disk_faults`).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Faults to inject into persistence I/O. Shared with the test that holds it; changes take effect on
+/// the next operation.
+#[derive(Debug, Default)]
+pub struct DiskFaults {
+    /// Bytes that may still be written; `None` is unlimited.
+    space: Mutex<Option<u64>>,
+    truncate_fails: AtomicBool,
+}
+
+impl DiskFaults {
+    /// From now on only `bytes` more bytes fit: a write past them writes what fits and fails with
+    /// "no space left on device", as a full disk does.
+    pub fn limit_space(&self, bytes: u64) {
+        *self.space.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
+    }
+
+    /// Space again (an operator freed some).
+    pub fn unlimited(&self) {
+        *self.space.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Make every truncation fail (or work again).
+    pub fn fail_truncate(&self, on: bool) {
+        self.truncate_fails.store(on, Ordering::SeqCst);
+    }
+}
+
+fn storage_full() -> io::Error {
+    io::Error::new(io::ErrorKind::StorageFull, "No space left on device")
+}
+
+/// File operations through the fault seam (a no-op without faults).
+#[derive(Clone, Default)]
+pub struct Disk {
+    faults: Option<Arc<DiskFaults>>,
+}
+
+impl Disk {
+    pub fn new(faults: Option<Arc<DiskFaults>>) -> Disk {
+        Disk { faults }
+    }
+
+    /// Write all of `buf`, or fail having written a prefix of it (as a full disk does).
+    pub fn write_all(&self, f: &mut File, buf: &[u8]) -> io::Result<()> {
+        let Some(faults) = &self.faults else {
+            return f.write_all(buf);
+        };
+        let allowed = {
+            let mut space = faults.space.lock().unwrap_or_else(|e| e.into_inner());
+            match space.as_mut() {
+                None => buf.len(),
+                Some(left) => {
+                    let n = (*left).min(buf.len() as u64);
+                    *left -= n;
+                    n as usize
+                }
+            }
+        };
+        let (fits, _) = buf.split_at(allowed.min(buf.len()));
+        f.write_all(fits)?;
+        if fits.len() < buf.len() {
+            return Err(storage_full());
+        }
+        Ok(())
+    }
+
+    pub fn set_len(&self, f: &File, len: u64) -> io::Result<()> {
+        if let Some(faults) = &self.faults {
+            if faults.truncate_fails.load(Ordering::SeqCst) {
+                return Err(io::Error::other("truncation refused (injected fault)"));
+            }
+        }
+        f.set_len(len)
+    }
+
+    /// A writer over `f` through the seam (for streaming a snapshot).
+    pub fn writer<'a>(&'a self, f: &'a mut File) -> DiskWriter<'a> {
+        DiskWriter {
+            disk: self,
+            file: f,
+        }
+    }
+}
+
+/// `Write` over a file through the fault seam.
+pub struct DiskWriter<'a> {
+    disk: &'a Disk,
+    file: &'a mut File,
+}
+
+impl Write for DiskWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.disk.write_all(self.file, buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
