@@ -129,21 +129,24 @@ async fn get_state(State(app): State<Arc<App>>) -> Response {
 
 /// Replace the whole state with a document; a malformed or invalid one is a 400 that changes nothing.
 async fn put_state(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let d: doc::StateDoc = match serde_json::from_slice(&body) {
-        Ok(d) => d,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "InvalidState",
-                format!("not a state document: {e}"),
-            )
-        }
-    };
     // A document without an id seed continues the running state's sequence.
     let (limits, seed) = app.store.read(|s| (s.limits(), s.id_state().0));
-    let state = match doc::from_doc(&d, limits, Some(seed), app.now()) {
-        Ok(s) => s,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "InvalidState", e),
+    let now = app.now();
+    // Reading a large document takes CPU for a while: off the async workers, off the lock.
+    let read = tokio::task::spawn_blocking(move || {
+        crate::persist::read::read_state(&body, limits, Some(seed), now)
+    })
+    .await;
+    let state = match read {
+        Ok(Ok(r)) => r.state,
+        Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, "InvalidState", e),
+        Err(_) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "the state document could not be read",
+            )
+        }
     };
     let (_, groups, rules) = state.counts();
     if let Err(e) = app.store.replace(state) {

@@ -4,6 +4,7 @@
 //!   sgbench compare --sgmock ADDR --moto ADDR [--duration S] [--repeat N] [--conns 1,8,64]
 //!                   [--phases authorize,describe,revoke,trivial]
 //!   sgbench scaling --bin PATH/TO/sgmock [--duration S]
+//!   sgbench persistence --bin PATH/TO/sgmock [--groups N]   (N groups of 200 rules; default 5,000)
 //!
 //! Requests are raw HTTP/1.1 over keep-alive connections (POST, form body), one in flight per
 //! connection. A phase runs for a fixed duration; requests/s counts responses completed within it.
@@ -802,12 +803,163 @@ async fn scaling(args: &[String]) -> Res<()> {
     Ok(())
 }
 
+// ---------------------------------------------------------------- persistence at scale
+
+/// Load `groups` groups of 200 rules over 8 connections.
+async fn load_rules(addr: &str, groups: usize) -> Res<()> {
+    let mut tasks = Vec::new();
+    for w in 0..8usize {
+        let addr = addr.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut c = Client::new(Target::Sgmock, &addr);
+            for g in (w..groups).step_by(8) {
+                let sg = c.group("vpc-bench", &format!("p{g}")).await?;
+                c.fill(&sg, g, 200).await?;
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
+
+/// What a compaction and a restart cost with a large state: restart from the journal alone, a
+/// compaction of everything while a client reads (`DescribeSecurityGroups`) back to back (the longest answer
+/// is the stall), the graceful stop (final snapshot), and the restart from the snapshot.
+async fn persistence(args: &[String]) -> Res<()> {
+    let bin = arg(args, "--bin").ok_or("--bin PATH")?;
+    let groups: usize = arg(args, "--groups")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(5000);
+    let dir = std::env::temp_dir().join(format!("sgbench-p-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let state = dir.join("state.json");
+    let state_arg = state.display().to_string();
+    let base = ["--group-quota", "1000000", "--state-file", &state_arg];
+    let rules = groups * 200;
+
+    let (p, _) = spawn(
+        &bin,
+        &[&base[..], &["--compact-bytes", "1000000000000"]].concat(),
+    )?;
+    let t = Instant::now();
+    load_rules(&p.addr, groups).await?;
+    let journal = std::fs::metadata(dir.join("state.json.journal"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "{rules} rules in {groups} groups loaded in {:.1} s; journal {:.0} MiB",
+        t.elapsed().as_secs_f64(),
+        journal as f64 / 1048576.0
+    );
+    drop(p); // SIGKILL: nothing but the journal
+
+    // Every write may now start a compaction (one at a time).
+    let (p, took) = spawn(&bin, &[&base[..], &["--compact-bytes", "1"]].concat())?;
+    println!(
+        "restart from the journal alone: {:.2} s to ready, RSS {:.0} MiB",
+        took.as_secs_f64(),
+        rss_kib(p.child.id()) as f64 / 1024.0
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let prober = {
+        let addr = p.addr.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut c = Client::new(Target::Sgmock, &addr);
+            let mut lat = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < deadline {
+                let t = Instant::now();
+                // A read of the state (DescribeRegions does not touch it).
+                let r = c
+                    .post("Action=DescribeSecurityGroups&Version=2014-05-26&RegionId=cn-hangzhou&PageSize=1".into())
+                    .await?;
+                if r.status != 200 {
+                    return Err(format!("DescribeSecurityGroups: {}", r.status));
+                }
+                lat.push(t.elapsed());
+            }
+            Ok::<Vec<Duration>, String>(lat)
+        })
+    };
+    let snapshot_before = std::fs::metadata(&state)
+        .ok()
+        .and_then(|m| m.modified().ok());
+    let t = Instant::now();
+    let mut c = Client::new(Target::Sgmock, &p.addr);
+    c.group("vpc-bench", "trigger").await?;
+    let write_ms = t.elapsed().as_secs_f64() * 1000.0;
+    // Wait (bounded) for the snapshot to be replaced.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let now = std::fs::metadata(&state)
+            .ok()
+            .and_then(|m| m.modified().ok());
+        let journal = std::fs::metadata(dir.join("state.json.journal"))
+            .map(|m| m.len())
+            .unwrap_or(u64::MAX);
+        if now.is_some() && now != snapshot_before && journal < 1 << 20 {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err("the compaction did not finish within 120 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let compaction = t.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut lat = prober.await.map_err(|e| e.to_string())??;
+    lat.sort();
+    let q = |f: f64| {
+        lat.get(((lat.len() as f64 * f) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "compaction of everything: {:.2} s (the write that started it: {write_ms:.1} ms); DescribeSecurityGroups meanwhile: {} answers, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        compaction.as_secs_f64(),
+        lat.len(),
+        q(0.5),
+        q(0.99),
+        q(1.0)
+    );
+    let snapshot = std::fs::metadata(&state).map(|m| m.len()).unwrap_or(0);
+
+    let t = Instant::now();
+    let mut p = p;
+    let _ = Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status();
+    let _ = p.child.wait();
+    println!(
+        "graceful stop (final snapshot, {:.0} MiB): {:.2} s",
+        snapshot as f64 / 1048576.0,
+        t.elapsed().as_secs_f64()
+    );
+    let (p, took) = spawn(&bin, &base)?;
+    println!(
+        "restart from the snapshot: {:.2} s to ready, RSS {:.0} MiB",
+        took.as_secs_f64(),
+        rss_kib(p.child.id()) as f64 / 1024.0
+    );
+    drop(p);
+    if std::env::var_os("SGBENCH_KEEP").is_some() {
+        println!("(state kept in {})", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1).map(String::as_str) {
         Some("compare") => compare(&args).await,
         Some("scaling") => scaling(&args).await,
+        Some("persistence") => persistence(&args).await,
         _ => Err("usage: sgbench compare --sgmock ADDR [--moto ADDR] [--duration S] [--repeat N] [--conns 1,8,64]\n       sgbench scaling --bin PATH [--duration S]".into()),
     };
     match result {

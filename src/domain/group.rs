@@ -77,6 +77,23 @@ impl RuleSet {
         self.by_key.get(key).and_then(|s| self.rules.get(s))
     }
 
+    /// Insert a rule unless one with its key is present (then `false`, and the rule is dropped).
+    pub fn insert_new(&mut self, rule: Rule) -> bool {
+        let key = rule.key(self.identity);
+        if self.by_key.contains_key(&key) {
+            return false;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if matches!(rule.peer(), Some(Peer::Group(_))) {
+            self.group_peers += 1;
+        }
+        self.by_id.insert(rule.id.clone(), seq);
+        self.by_key.insert(key, seq);
+        self.rules.insert(seq, rule);
+        true
+    }
+
     /// Insert a rule whose key is not yet present (callers check first).
     pub fn insert(&mut self, rule: Rule) {
         let seq = self.next_seq;

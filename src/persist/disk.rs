@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Faults to inject into persistence I/O. Shared with the test that holds it; changes take effect on
 /// the next operation.
@@ -13,6 +13,15 @@ pub struct DiskFaults {
     /// Bytes that may still be written; `None` is unlimited.
     space: Mutex<Option<u64>>,
     truncate_fails: AtomicBool,
+    /// Snapshot writes wait while this is set (a compaction caught in the middle).
+    hold: Mutex<Hold>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Hold {
+    on: bool,
+    waiting: usize,
 }
 
 impl DiskFaults {
@@ -30,6 +39,37 @@ impl DiskFaults {
     /// Make every truncation fail (or work again).
     pub fn fail_truncate(&self, on: bool) {
         self.truncate_fails.store(on, Ordering::SeqCst);
+    }
+
+    /// Make snapshot writes wait (`true`) until released (`false`).
+    pub fn hold_snapshots(&self, on: bool) {
+        self.lock_hold().on = on;
+        self.changed.notify_all();
+    }
+
+    /// Block until a snapshot write is waiting on the hold.
+    pub fn wait_for_held_snapshot(&self) {
+        let mut h = self.lock_hold();
+        while h.waiting == 0 {
+            h = self.changed.wait(h).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn lock_hold(&self) -> std::sync::MutexGuard<'_, Hold> {
+        self.hold.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn pass_hold(&self) {
+        let mut h = self.lock_hold();
+        if !h.on {
+            return;
+        }
+        h.waiting += 1;
+        self.changed.notify_all();
+        while h.on {
+            h = self.changed.wait(h).unwrap_or_else(|e| e.into_inner());
+        }
+        h.waiting -= 1;
     }
 }
 
@@ -98,6 +138,9 @@ pub struct DiskWriter<'a> {
 
 impl Write for DiskWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(faults) = &self.disk.faults {
+            faults.pass_hold();
+        }
         self.disk.write_all(self.file, buf)?;
         Ok(buf.len())
     }

@@ -429,20 +429,24 @@ pub fn event_doc(e: &Event) -> EventDoc {
 
 // ---------------------------------------------------------------- document → state
 
-fn parse<T: std::str::FromStr>(text: &str, what: &str, at: &str) -> Result<T, String> {
+/// Where in a document a value is: built only for an error message (a million rules would otherwise
+/// format a million paths on every start).
+pub type At<'a> = &'a dyn Fn() -> String;
+
+fn parse<T: std::str::FromStr>(text: &str, what: &str, at: At) -> Result<T, String> {
     text.parse()
-        .map_err(|_| format!("{at}: {what} {text:?} is not valid"))
+        .map_err(|_| format!("{}: {what} {text:?} is not valid", at()))
 }
 
-fn time_or(text: &Option<String>, now: i64, at: &str) -> Result<i64, String> {
+fn time_or(text: &Option<String>, now: i64, at: At) -> Result<i64, String> {
     match text {
         None => Ok(now),
         Some(t) => timefmt::parse(t)
-            .ok_or_else(|| format!("{at}: created {t:?} is not yyyy-MM-ddTHH:mm:ssZ")),
+            .ok_or_else(|| format!("{}: created {t:?} is not yyyy-MM-ddTHH:mm:ssZ", at())),
     }
 }
 
-fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: &str) -> Result<Peer, String> {
+fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: At) -> Result<Peer, String> {
     match (&p.cidr, &p.group, &p.prefix_list) {
         (Some(c), None, None) => {
             let cidr = if c.contains(':') {
@@ -451,7 +455,7 @@ fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: &str) -> Result<Peer, String> {
                 Cidr::parse_v4(c)
             };
             cidr.map(Peer::Cidr)
-                .ok_or_else(|| format!("{at}: cidr {c:?} is not valid"))
+                .ok_or_else(|| format!("{}: cidr {c:?} is not valid", at()))
         }
         (None, Some(g), None) => Ok(Peer::Group(GroupPeer {
             id: g.clone(),
@@ -459,7 +463,8 @@ fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: &str) -> Result<Peer, String> {
         })),
         (None, None, Some(pl)) => Ok(Peer::PrefixList(pl.clone())),
         _ => Err(format!(
-            "{at}: give exactly one of cidr, group, prefix_list"
+            "{}: give exactly one of cidr, group, prefix_list",
+            at()
         )),
     }
 }
@@ -470,7 +475,7 @@ pub fn rule_from(
     ns: &Namespace,
     default_nic: NicType,
     now: i64,
-    at: &str,
+    at: At,
 ) -> Result<Rule, String> {
     let v6 = match ns {
         Namespace::Region(_) => Ipv6Text::Compressed,
@@ -480,8 +485,10 @@ pub fn rule_from(
     let ports: PortRange = parse(&d.port_range, "port_range", at)?;
     ports.check_for(protocol).map_err(|_| {
         format!(
-            "{at}: port_range {:?} does not fit protocol {}",
-            d.port_range, protocol
+            "{}: port_range {:?} does not fit protocol {}",
+            at(),
+            d.port_range,
+            protocol
         )
     })?;
     let source_ports = match &d.source_port_range {
@@ -494,7 +501,8 @@ pub fn rule_from(
     };
     if !is_rule_id(&d.id) {
         return Err(format!(
-            "{at}: rule id {:?} is not sgr- followed by letters and digits",
+            "{}: rule id {:?} is not sgr- followed by letters and digits",
+            at(),
             d.id
         ));
     }
@@ -507,18 +515,18 @@ pub fn rule_from(
         source_ports,
         policy: parse::<Policy>(&d.policy, "policy", at)?,
         priority: Priority::new(d.priority)
-            .map_err(|_| format!("{at}: priority {} is not 1 to 100", d.priority))?,
+            .map_err(|_| format!("{}: priority {} is not 1 to 100", at(), d.priority))?,
         nic,
         description: d.description.clone(),
         source: d
             .source
             .as_ref()
-            .map(|p| peer_from(p, v6, &format!("{at}.source")))
+            .map(|p| peer_from(p, v6, &|| format!("{}.source", at())))
             .transpose()?,
         dest: d
             .dest
             .as_ref()
-            .map(|p| peer_from(p, v6, &format!("{at}.dest")))
+            .map(|p| peer_from(p, v6, &|| format!("{}.dest", at())))
             .transpose()?,
     })
 }
@@ -529,9 +537,9 @@ fn tags_from(tags: &[TagDoc]) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: &str) -> Result<Group, String> {
+pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group, String> {
     if d.id.is_empty() {
-        return Err(format!("{at}: group id is empty"));
+        return Err(format!("{}: group id is empty", at()));
     }
     let kind = match &d.kind {
         None => GroupType::Normal,
@@ -554,24 +562,23 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: &str) -> Result<Grou
         NicType::Internet
     };
     let mut rules = RuleSet::new(identity);
-    let mut keys = std::collections::HashSet::new();
     for (i, r) in d.rules.iter().enumerate() {
-        let mut r = r.clone();
-        if r.id.is_empty() {
+        let named;
+        let r = if r.id.is_empty() {
             let base: String = d.id.chars().filter(char::is_ascii_alphanumeric).collect();
-            r.id = format!("sgr-{base}r{i}");
+            named = RuleDoc {
+                id: format!("sgr-{base}r{i}"),
+                ..r.clone()
+            };
+            &named
+        } else {
+            r
+        };
+        let rule_at = || format!("{}.rules[{i}]", at());
+        let rule = rule_from(r, &scope.namespace, default_nic, now, &rule_at)?;
+        if !rules.insert_new(rule) {
+            return Err(format!("{}: the same rule as an earlier one", rule_at()));
         }
-        let rule = rule_from(
-            &r,
-            &scope.namespace,
-            default_nic,
-            now,
-            &format!("{at}.rules[{i}]"),
-        )?;
-        if !keys.insert(rule.key(identity)) {
-            return Err(format!("{at}.rules[{i}]: the same rule as an earlier one"));
-        }
-        rules.insert(rule);
     }
     Ok(Group {
         id: d.id.clone(),
@@ -599,7 +606,8 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
             doc.version
         ));
     }
-    let mut groups = Vec::new();
+    // (group, its scope, the document path's parts for messages)
+    let mut jobs: Vec<(&GroupDoc, Scope, &str, Option<&str>, usize)> = Vec::new();
     let mut tokens = Vec::new();
     for (account, a) in &doc.accounts {
         if account.is_empty() {
@@ -611,12 +619,7 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
                     account: account.clone(),
                     namespace: Namespace::Region(region.clone()),
                 };
-                groups.push(group_from(
-                    g,
-                    scope,
-                    now,
-                    &format!("accounts.{account}.ecs.{region}[{i}]"),
-                )?);
+                jobs.push((g, scope, account, Some(region), i));
             }
         }
         for (i, g) in a.ens.iter().enumerate() {
@@ -624,12 +627,7 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
                 account: account.clone(),
                 namespace: Namespace::Edge,
             };
-            groups.push(group_from(
-                g,
-                scope,
-                now,
-                &format!("accounts.{account}.ens[{i}]"),
-            )?);
+            jobs.push((g, scope, account, None, i));
         }
         for t in &a.client_tokens {
             tokens.push(TokenRecord {
@@ -640,6 +638,49 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
             });
         }
     }
+    // Groups are independent: convert them on every core (a snapshot of a million rules is mostly
+    // this conversion).
+    let convert = |jobs: Vec<(&GroupDoc, Scope, &str, Option<&str>, usize)>| {
+        jobs.into_iter()
+            .map(|(g, scope, account, region, i)| {
+                let at = || match region {
+                    Some(r) => format!("accounts.{account}.ecs.{r}[{i}]"),
+                    None => format!("accounts.{account}.ens[{i}]"),
+                };
+                group_from(g, scope, now, &at)
+            })
+            .collect::<Result<Vec<Group>, String>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let groups = if threads < 2 || jobs.len() < 64 {
+        convert(jobs)?
+    } else {
+        let per = jobs.len().div_ceil(threads);
+        let mut chunks = Vec::new();
+        while jobs.len() > per {
+            let rest = jobs.split_off(per);
+            chunks.push(std::mem::replace(&mut jobs, rest));
+        }
+        chunks.push(jobs);
+        let results: Vec<Result<Vec<Group>, String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|c| s.spawn(move || convert(c)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("converting a group failed".into()))
+                })
+                .collect()
+        });
+        let mut groups = Vec::new();
+        for r in results {
+            groups.extend(r?);
+        }
+        groups
+    };
     Ok((groups, tokens))
 }
 
@@ -711,7 +752,9 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
                 account: account.clone(),
                 namespace: ns,
             };
-            Event::GroupInserted(std::sync::Arc::new(group_from(group, scope, now, "event")?))
+            Event::GroupInserted(std::sync::Arc::new(group_from(group, scope, now, &|| {
+                "event".to_string()
+            })?))
         }
         EventDoc::GroupRemoved { id } => Event::GroupRemoved { id: id.clone() },
         EventDoc::GroupUpdated {
@@ -725,7 +768,9 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
             id: id.clone(),
             name: name.clone(),
             description: description.clone(),
-            inner_policy: parse(inner_access_policy, "inner_access_policy", "event")?,
+            inner_policy: parse(inner_access_policy, "inner_access_policy", &|| {
+                "event".to_string()
+            })?,
             tags: tags_from(tags),
             resource_group_id: resource_group_id.clone(),
         })),
@@ -737,7 +782,7 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
                 &Namespace::Edge,
                 NicType::Internet,
                 now,
-                "event",
+                &|| "event".to_string(),
             )?);
             if matches!(e, EventDoc::RuleInserted { .. }) {
                 Event::RuleInserted {

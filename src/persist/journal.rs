@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::disk::{Disk, DiskFaults};
-use super::doc::{self, EventDoc, StateDoc};
+use super::doc::{self, EventDoc};
+use super::read;
 use crate::domain::store::{Clock, Compaction, Event, Limits, Sink, State};
 
 /// Compact when the journal is larger than this.
@@ -172,11 +173,9 @@ fn load(paths: &Paths, opts: &Options) -> Result<Loaded, String> {
     let now = (opts.clock)();
     let (mut state, snapshot_seq) = match fs::read(&paths.snapshot) {
         Ok(bytes) => {
-            let d: StateDoc = serde_json::from_slice(&bytes)
+            let read = read::read_state(&bytes, opts.limits, opts.seed, now)
                 .map_err(|e| err("cannot read snapshot", &paths.snapshot, e))?;
-            let s = doc::from_doc(&d, opts.limits, opts.seed, now)
-                .map_err(|e| err("invalid snapshot", &paths.snapshot, e))?;
-            (s, d.journal_seq.unwrap_or(0))
+            (read.state, read.journal_seq.unwrap_or(0))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             (State::new(opts.limits, opts.seed), 0)

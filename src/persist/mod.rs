@@ -4,6 +4,7 @@
 pub mod disk;
 pub mod doc;
 pub mod journal;
+pub mod read;
 
 use std::path::Path;
 

@@ -1,0 +1,383 @@
+//! Reading a large state document (a snapshot, a state import) without first building it whole: each
+//! group is handed, as soon as it is parsed, to a second thread that turns it into a domain group.
+//! The document is the same as [`StateDoc`](super::doc::StateDoc) reads — the same fields, unknown
+//! fields refused — but a million rules no longer need the whole document and the state in memory at
+//! once, and parsing and conversion run side by side.
+
+use std::fmt;
+use std::sync::mpsc;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::doc::{group_from, GroupDoc, TokenDoc, FORMAT, VERSION};
+use crate::domain::group::{Namespace, Scope};
+use crate::domain::store::{Limits, State, TokenRecord};
+
+/// A document read into a state, and the journal position it includes (snapshots).
+pub struct Read {
+    pub state: State,
+    pub journal_seq: Option<u64>,
+}
+
+/// One group on its way to the converter: the document, its scope, and its path for messages.
+struct Job {
+    group: GroupDoc,
+    scope: Scope,
+    region: Option<String>,
+    index: usize,
+}
+
+/// Parse `bytes` as a state document into a fresh state. The document's id seed wins over `seed`.
+pub fn read_state(
+    bytes: &[u8],
+    limits: Limits,
+    seed: Option<u64>,
+    now: i64,
+) -> Result<Read, String> {
+    let (tx, rx) = mpsc::sync_channel::<Job>(256);
+    std::thread::scope(|s| {
+        let converter = s.spawn(move || {
+            let mut groups = Vec::new();
+            let mut first_error = None;
+            // Keep receiving after an error, so the parser never blocks on a full channel.
+            for job in rx {
+                if first_error.is_some() {
+                    continue;
+                }
+                let at = || match &job.region {
+                    Some(r) => format!("accounts.{}.ecs.{r}[{}]", job.scope.account, job.index),
+                    None => format!("accounts.{}.ens[{}]", job.scope.account, job.index),
+                };
+                match group_from(&job.group, job.scope.clone(), now, &at) {
+                    Ok(g) => groups.push(g),
+                    Err(e) => first_error = Some(e),
+                }
+            }
+            match first_error {
+                Some(e) => Err(e),
+                None => Ok(groups),
+            }
+        });
+        let mut tokens = Vec::new();
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parsed = DocSeed {
+            tx: &tx,
+            tokens: &mut tokens,
+        }
+        .deserialize(&mut de)
+        .and_then(|h| de.end().map(|()| h));
+        drop(tx);
+        let groups = converter
+            .join()
+            .unwrap_or_else(|_| Err("converting the groups failed".into()));
+        let header = parsed.map_err(|e| format!("not a state document: {e}"))?;
+        if header.format != FORMAT {
+            return Err(format!(
+                "format must be {FORMAT:?}, not {:?}",
+                header.format
+            ));
+        }
+        if header.version != VERSION {
+            return Err(format!(
+                "version {} is not supported (this sgmock reads version {VERSION})",
+                header.version
+            ));
+        }
+        let groups = groups?;
+        let mut state = State::new(limits, header.id_seed.or(seed));
+        let (seed, _) = state.id_state();
+        state.set_id_state(seed, header.ids_issued);
+        state.load(groups, tokens)?;
+        Ok(Read {
+            state,
+            journal_seq: header.journal_seq,
+        })
+    })
+}
+
+#[derive(Default)]
+struct Header {
+    format: String,
+    version: u32,
+    id_seed: Option<u64>,
+    ids_issued: u64,
+    journal_seq: Option<u64>,
+}
+
+const DOC_FIELDS: &[&str] = &[
+    "format",
+    "version",
+    "id_seed",
+    "ids_issued",
+    "journal_seq",
+    "accounts",
+];
+const ACCOUNT_FIELDS: &[&str] = &["ecs", "ens", "client_tokens"];
+
+struct DocSeed<'a> {
+    tx: &'a mpsc::SyncSender<Job>,
+    tokens: &'a mut Vec<TokenRecord>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
+    type Value = Header;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Header, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_> {
+    type Value = Header;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("struct StateDoc")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
+        let mut h = Header::default();
+        let (mut format, mut version) = (false, false);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "format" => {
+                    h.format = map.next_value()?;
+                    format = true;
+                }
+                "version" => {
+                    h.version = map.next_value()?;
+                    version = true;
+                }
+                "id_seed" => h.id_seed = map.next_value()?,
+                "ids_issued" => h.ids_issued = map.next_value()?,
+                "journal_seq" => h.journal_seq = map.next_value()?,
+                "accounts" => map.next_value_seed(AccountsSeed {
+                    tx: self.tx,
+                    tokens: self.tokens,
+                })?,
+                other => return Err(de::Error::unknown_field(other, DOC_FIELDS)),
+            }
+        }
+        if !format {
+            return Err(de::Error::missing_field("format"));
+        }
+        if !version {
+            return Err(de::Error::missing_field("version"));
+        }
+        Ok(h)
+    }
+}
+
+struct AccountsSeed<'a> {
+    tx: &'a mpsc::SyncSender<Job>,
+    tokens: &'a mut Vec<TokenRecord>,
+}
+
+impl<'de> DeserializeSeed<'de> for AccountsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AccountsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of accounts")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(account) = map.next_key::<String>()? {
+            if account.is_empty() {
+                return Err(de::Error::custom("an account id is empty"));
+            }
+            map.next_value_seed(AccountSeed {
+                tx: self.tx,
+                tokens: &mut *self.tokens,
+                account: &account,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct AccountSeed<'a> {
+    tx: &'a mpsc::SyncSender<Job>,
+    tokens: &'a mut Vec<TokenRecord>,
+    account: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for AccountSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AccountSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("struct AccountDoc")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "ecs" => map.next_value_seed(RegionsSeed {
+                    tx: self.tx,
+                    account: self.account,
+                })?,
+                "ens" => map.next_value_seed(GroupsSeed {
+                    tx: self.tx,
+                    account: self.account,
+                    region: None,
+                })?,
+                "client_tokens" => {
+                    let docs: Vec<TokenDoc> = map.next_value()?;
+                    self.tokens.extend(docs.into_iter().map(|t| TokenRecord {
+                        account: self.account.to_string(),
+                        token: t.token,
+                        fingerprint: t.fingerprint,
+                        outcome: t.outcome,
+                    }));
+                }
+                other => return Err(de::Error::unknown_field(other, ACCOUNT_FIELDS)),
+            }
+        }
+        Ok(())
+    }
+}
+
+struct RegionsSeed<'a> {
+    tx: &'a mpsc::SyncSender<Job>,
+    account: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for RegionsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RegionsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of regions")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(region) = map.next_key::<String>()? {
+            map.next_value_seed(GroupsSeed {
+                tx: self.tx,
+                account: self.account,
+                region: Some(&region),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct GroupsSeed<'a> {
+    tx: &'a mpsc::SyncSender<Job>,
+    account: &'a str,
+    /// An ECS region, or `None` for ENS.
+    region: Option<&'a str>,
+}
+
+impl<'de> DeserializeSeed<'de> for GroupsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GroupsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of groups")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(group) = seq.next_element::<GroupDoc>()? {
+            let scope = Scope {
+                account: self.account.to_string(),
+                namespace: match self.region {
+                    Some(r) => Namespace::Region(r.to_string()),
+                    None => Namespace::Edge,
+                },
+            };
+            let job = Job {
+                group,
+                scope,
+                region: self.region.map(str::to_string),
+                index,
+            };
+            if self.tx.send(job).is_err() {
+                // The converter is gone (it only stops when the parser stops): read on quietly.
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                return Ok(());
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persist::doc;
+
+    const EXAMPLE: &str = include_str!("../../fixtures/example.json");
+
+    #[test]
+    fn reads_what_the_document_type_reads() {
+        let d: doc::StateDoc = serde_json::from_str(EXAMPLE).unwrap();
+        let built = doc::from_doc(&d, Limits::default(), Some(1), 0).unwrap();
+        let read = read_state(EXAMPLE.as_bytes(), Limits::default(), Some(1), 0).unwrap();
+        assert_eq!(
+            serde_json::to_value(doc::to_doc(&read.state)).unwrap(),
+            serde_json::to_value(doc::to_doc(&built)).unwrap()
+        );
+    }
+
+    #[test]
+    fn refuses_what_the_document_type_refuses() {
+        for (bad, message) in [
+            (
+                r#"{"format":"sgmock-state","version":1,"extra":1}"#,
+                "unknown field `extra`",
+            ),
+            (r#"{"version":1}"#, "missing field `format`"),
+            (
+                r#"{"format":"x","version":1}"#,
+                "format must be \"sgmock-state\", not \"x\"",
+            ),
+            (
+                r#"{"format":"sgmock-state","version":2}"#,
+                "version 2 is not supported",
+            ),
+            (
+                r#"{"format":"sgmock-state","version":1,"accounts":{"a":{"ecs":{"r":[{"id":""}]}}}}"#,
+                "accounts.a.ecs.r[0]: group id is empty",
+            ),
+            (
+                r#"{"format":"sgmock-state","version":1,"accounts":{"a":{"nope":1}}}"#,
+                "unknown field `nope`",
+            ),
+            (
+                r#"{"format":"sgmock-state","version":1} x"#,
+                "trailing characters",
+            ),
+        ] {
+            let err = read_state(bad.as_bytes(), Limits::default(), None, 0)
+                .err()
+                .unwrap();
+            assert!(err.contains(message), "{bad}: {err}");
+        }
+    }
+}
