@@ -38,6 +38,46 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_sgmock/requests", get(requests).delete(delete_requests))
 }
 
+/// With `--admin-token`, every `/_sgmock/*` path but `health` needs `Authorization: Bearer TOKEN`
+/// (unknown ones too, so a probe learns nothing); otherwise a 401 with a JSON body.
+pub async fn require_token(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(token) = &app.config.admin_token else {
+        return next.run(req).await;
+    };
+    let path = req.uri().path();
+    let guarded =
+        (path == "/_sgmock" || path.starts_with("/_sgmock/")) && path != "/_sgmock/health";
+    if !guarded {
+        return next.run(req).await;
+    }
+    let presented = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if presented.is_some_and(|p| token.matches(p.trim())) {
+        return next.run(req).await;
+    }
+    let mut resp = error(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        if presented.is_some() {
+            "the admin token does not match"
+        } else {
+            "the admin API needs `Authorization: Bearer TOKEN` (sgmock runs with --admin-token)"
+        },
+    );
+    resp.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer realm=\"sgmock\""),
+    );
+    resp
+}
+
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
         status,
@@ -71,8 +111,15 @@ async fn info(State(app): State<Arc<App>>) -> Json<Value> {
             "fsync": c.fsync,
             "fixtures": c.fixtures,
             "log_format": format!("{:?}", c.log_format).to_lowercase(),
+            "admin_token": c.admin_token.is_some(),
         },
         "counts": {"accounts": accounts, "groups": groups, "rules": rules, "faults": app.faults.len()},
+        // What the bounded caches hold (they never grow past their limits).
+        "memory": {
+            "request_log_entries": app.requests.size().0,
+            "request_log_bytes": app.requests.size().1,
+            "nonces": app.auth.nonces(),
+        },
     }))
 }
 

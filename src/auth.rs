@@ -5,8 +5,9 @@
 //!
 //! Secrets never leave this module: `AccessKey`'s `Debug` hides them and no error carries one.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::BuildHasher;
 use std::str::FromStr;
 use std::sync::Mutex;
 
@@ -17,8 +18,9 @@ use crate::rpc::signature;
 /// How far a request's clock may be from ours (the common 15-minute window, semantics.md §3.2).
 pub const WINDOW_SECS: i64 = 15 * 60;
 
-/// Nonces remembered at most (oldest forgotten first), to bound memory.
-const MAX_NONCES: usize = 1_000_000;
+/// Nonces remembered at most. Each costs about 25 bytes; a nonce is never forgotten while its request
+/// could still be replayed, so past this many a signed request is refused (`Throttling`) instead.
+pub const MAX_NONCES: usize = 8_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuthMode {
@@ -81,6 +83,8 @@ pub enum AuthError {
     TimestampFormat,
     Expired,
     NonceUsed,
+    /// Too many nonces to remember within the window: the request cannot be checked for replay.
+    NonceMemoryFull,
     /// The signature does not match; carries the server's string to sign (clients read it back).
     Mismatch {
         string_to_sign: String,
@@ -112,31 +116,68 @@ impl Signed<'_> {
     }
 }
 
-#[derive(Default)]
+/// The nonces of requests that could still be replayed. A request is accepted while its own
+/// timestamp is within the window of the server's clock, so its nonce is kept until
+/// `timestamp + WINDOW_SECS` — not for a while after it arrived, and never dropped early to make room
+/// (either would let a captured request be replayed later).
+///
+/// A nonce is kept as a 64-bit keyed hash of (key id, nonce): about 25 bytes instead of two strings.
+/// The key is random per process, so nobody can aim at a collision; by chance one is 2^-64 per pair.
 struct Nonces {
-    seen: HashMap<(String, String), i64>,
-    order: VecDeque<(i64, (String, String))>,
+    hasher: std::collections::hash_map::RandomState,
+    seen: rustc_hash::FxHashSet<u64>,
+    /// Expiry second → the hashes that expire then.
+    expiry: BTreeMap<i64, Vec<u64>>,
+    max: usize,
+}
+
+/// What became of a nonce.
+#[derive(Debug, PartialEq, Eq)]
+enum Use {
+    Fresh,
+    Replayed,
+    Full,
 }
 
 impl Nonces {
-    /// Record a nonce; `false` if it was already used within the window.
-    fn use_once(&mut self, key: &str, nonce: &str, now: i64) -> bool {
-        while let Some((t, k)) = self.order.front() {
-            if *t > now - WINDOW_SECS && self.order.len() < MAX_NONCES {
+    fn new(max: usize) -> Nonces {
+        Nonces {
+            hasher: std::collections::hash_map::RandomState::new(),
+            seen: Default::default(),
+            expiry: BTreeMap::new(),
+            max,
+        }
+    }
+
+    /// Record the nonce of a request stamped `stamp` (already checked to be within the window).
+    fn use_once(&mut self, key: &str, nonce: &str, stamp: i64, now: i64) -> Use {
+        // Forget what can no longer be replayed: its timestamp is out of the window now.
+        while let Some(entry) = self.expiry.first_entry() {
+            if *entry.key() >= now {
                 break;
             }
-            if self.seen.get(k) == Some(t) {
-                self.seen.remove(k);
+            for h in entry.remove() {
+                self.seen.remove(&h);
             }
-            self.order.pop_front();
         }
-        let k = (key.to_string(), nonce.to_string());
-        if self.seen.get(&k).is_some_and(|t| *t > now - WINDOW_SECS) {
-            return false;
+        if self.seen.capacity() > 1024 && self.seen.len() < self.seen.capacity() / 4 {
+            // Give memory back after a burst.
+            self.seen.shrink_to_fit();
         }
-        self.seen.insert(k.clone(), now);
-        self.order.push_back((now, k));
-        true
+        let h = self.hasher.hash_one((key, nonce));
+        if self.seen.contains(&h) {
+            return Use::Replayed;
+        }
+        if self.seen.len() >= self.max {
+            return Use::Full;
+        }
+        self.seen.insert(h);
+        self.expiry.entry(stamp + WINDOW_SECS).or_default().push(h);
+        Use::Fresh
+    }
+
+    fn len(&self) -> usize {
+        self.seen.len()
     }
 }
 
@@ -153,8 +194,13 @@ impl Auth {
             mode,
             keys: keys.iter().map(|k| (k.id.clone(), k.clone())).collect(),
             default_account: default_account.to_string(),
-            nonces: Mutex::new(Nonces::default()),
+            nonces: Mutex::new(Nonces::new(MAX_NONCES)),
         }
+    }
+
+    /// How many nonces are remembered (the admin API's info).
+    pub fn nonces(&self) -> usize {
+        self.nonces.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     pub fn mode(&self) -> AuthMode {
@@ -173,31 +219,33 @@ impl Auth {
                 .and_then(|id| self.keys.get(&id))
                 .map_or_else(|| self.default_account.clone(), |k| k.account.clone()));
         }
-        let (key, nonce) = match authorization {
+        let (key, nonce, stamp) = match authorization {
             Some(value) => self.verify_acs3(req, value, now)?,
             None => self.verify_rpc(req, now)?,
         };
-        let fresh = self
+        let used = self
             .nonces
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .use_once(&key.id, &nonce, now);
-        if !fresh {
-            return Err(AuthError::NonceUsed);
+            .use_once(&key.id, &nonce, stamp, now);
+        match used {
+            Use::Fresh => Ok(key.account.clone()),
+            Use::Replayed => Err(AuthError::NonceUsed),
+            Use::Full => Err(AuthError::NonceMemoryFull),
         }
-        Ok(key.account.clone())
     }
 
-    fn check_time(stamp: &str, now: i64) -> Result<(), AuthError> {
+    /// The request's time, if within the window.
+    fn check_time(stamp: &str, now: i64) -> Result<i64, AuthError> {
         let t = crate::timefmt::parse(stamp).ok_or(AuthError::TimestampFormat)?;
         if (t - now).abs() > WINDOW_SECS {
             return Err(AuthError::Expired);
         }
-        Ok(())
+        Ok(t)
     }
 
     /// RPC HMAC-SHA1 v1.0 (clients.md §4.1): signature parameters in the query or the form body.
-    fn verify_rpc(&self, req: &Signed, now: i64) -> Result<(&AccessKey, String), AuthError> {
+    fn verify_rpc(&self, req: &Signed, now: i64) -> Result<(&AccessKey, String, i64), AuthError> {
         let need = |name: &'static str| {
             req.param(name)
                 .filter(|v| !v.is_empty())
@@ -214,14 +262,14 @@ impl Auth {
         let nonce = need("SignatureNonce")?.to_string();
         let stamp = need("Timestamp")?;
         let key = self.keys.get(key_id).ok_or(AuthError::UnknownKey)?;
-        Self::check_time(stamp, now)?;
+        let stamp = Self::check_time(stamp, now)?;
         let sts = signature::rpc_string_to_sign(req.method, req.params);
         if !signature::rpc_verify(&key.secret, &sts, provided) {
             return Err(AuthError::Mismatch {
                 string_to_sign: sts,
             });
         }
-        Ok((key, nonce))
+        Ok((key, nonce, stamp))
     }
 
     /// ACS3-HMAC-SHA256 (clients.md §4.2): the client's own SignedHeaders, the raw Host, the body hash.
@@ -230,13 +278,22 @@ impl Auth {
         req: &Signed,
         value: &str,
         now: i64,
-    ) -> Result<(&AccessKey, String), AuthError> {
+    ) -> Result<(&AccessKey, String, i64), AuthError> {
         if !value.starts_with(signature::ACS3) {
             return Err(AuthError::Incomplete("only ACS3-HMAC-SHA256 is supported"));
         }
         let auth = signature::parse_authorization(value).ok_or(AuthError::Incomplete(
             "expected Credential=…,SignedHeaders=…,Signature=…",
         ))?;
+        // The date and the nonce are what make a captured request unusable later: unsigned, they
+        // could be swapped for fresh ones on a captured request.
+        for needed in ["x-acs-date", "x-acs-signature-nonce"] {
+            if !auth.signed_headers.iter().any(|h| h == needed) {
+                return Err(AuthError::Incomplete(
+                    "SignedHeaders must include x-acs-date and x-acs-signature-nonce",
+                ));
+            }
+        }
         let key = self.keys.get(&auth.key_id).ok_or(AuthError::UnknownKey)?;
         let stamp = req
             .header("x-acs-date")
@@ -246,7 +303,7 @@ impl Auth {
             .filter(|n| !n.is_empty())
             .ok_or(AuthError::Missing("x-acs-signature-nonce"))?
             .to_string();
-        Self::check_time(stamp, now)?;
+        let stamp = Self::check_time(stamp, now)?;
         let body_hash = signature::sha256_hex(req.body);
         let payload_hash = req
             .header("x-acs-content-sha256")
@@ -268,7 +325,7 @@ impl Auth {
                 string_to_sign: sts,
             });
         }
-        Ok((key, nonce))
+        Ok((key, nonce, stamp))
     }
 }
 
@@ -531,6 +588,39 @@ mod tests {
             ..signed(&all[2].1)
         };
         assert_eq!(off.authenticate(&s, 0), Ok("default".to_string()));
+    }
+
+    #[test]
+    fn a_flood_of_requests_never_pushes_a_live_nonce_out() {
+        let mut n = Nonces::new(MAX_NONCES);
+        let now = 1_000_000;
+        assert_eq!(n.use_once("k", "captured", now, now), Use::Fresh);
+        // More than the old count-bounded cache held (it then forgot the oldest).
+        for i in 0..1_100_000 {
+            n.use_once("k", &i.to_string(), now, now);
+        }
+        assert_eq!(n.use_once("k", "captured", now, now + 1), Use::Replayed);
+        // A nonce is per key.
+        assert_eq!(n.use_once("other", "captured", now, now + 1), Use::Fresh);
+    }
+
+    #[test]
+    fn nonces_are_forgotten_when_their_timestamps_leave_the_window_and_memory_is_bounded() {
+        let mut n = Nonces::new(3);
+        let t = 1_000_000;
+        assert_eq!(n.use_once("k", "a", t - 600, t), Use::Fresh);
+        assert_eq!(n.use_once("k", "b", t + 600, t), Use::Fresh);
+        assert_eq!(n.use_once("k", "c", t, t), Use::Fresh);
+        // Full: refused, never made room for by forgetting a live nonce.
+        assert_eq!(n.use_once("k", "d", t, t), Use::Full);
+        assert_eq!(n.use_once("k", "a", t - 600, t + 299), Use::Replayed);
+        // a (stamped t-600) leaves the window at t+300: forgotten, and d fits.
+        assert_eq!(n.use_once("k", "d", t, t + 301), Use::Fresh);
+        assert_eq!(n.len(), 3);
+        // b, stamped in the future, is kept until its own stamp + 15 minutes.
+        assert_eq!(n.use_once("k", "b", t + 600, t + 1499), Use::Replayed);
+        assert_eq!(n.use_once("k", "e", t + 1501, t + 1501), Use::Fresh);
+        assert_eq!(n.len(), 1, "b, c and d are gone");
     }
 
     #[test]

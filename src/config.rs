@@ -61,6 +61,10 @@ pub struct Config {
     #[arg(long, env = "SGMOCK_FIXTURES")]
     pub fixtures: Option<PathBuf>,
 
+    /// Require `Authorization: Bearer TOKEN` on every `/_sgmock/*` route but `health`.
+    #[arg(long, env = "SGMOCK_ADMIN_TOKEN", value_name = "TOKEN")]
+    pub admin_token: Option<Secret>,
+
     /// Log lines as `text` or `json`; `RUST_LOG` sets the level.
     #[arg(long, env = "SGMOCK_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -72,6 +76,52 @@ pub struct Config {
     /// Probe `http://LISTEN/_sgmock/health` and exit 0 if it answers 200 (for container health checks).
     #[arg(long)]
     pub health_check: bool,
+}
+
+/// A secret flag value: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// Compare with a presented value in time independent of where they differ.
+    pub fn matches(&self, presented: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("the token must not be empty".into());
+        }
+        Ok(Secret(s.to_string()))
+    }
+}
+
+/// What to warn about when serving beyond this machine: without an admin token, anyone who can
+/// reach the port controls the emulator through `/_sgmock/*`.
+pub fn exposure_warning(addr: std::net::SocketAddr, admin_token: bool) -> Option<String> {
+    if admin_token || addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "listening on {addr}, beyond this machine, without --admin-token: anyone who can reach this \
+         port can read, replace and reset the whole state, inject faults and read recent requests' \
+         parameters through /_sgmock/*. Set --admin-token (or SGMOCK_ADMIN_TOKEN) to require \
+         `Authorization: Bearer TOKEN` there."
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,11 +142,40 @@ impl Default for Config {
             state_file: None,
             fsync: false,
             recover_journal: false,
+            admin_token: None,
             disk_faults: None,
             fixtures: None,
             log_format: LogFormat::Text,
             compact_bytes: crate::persist::journal::DEFAULT_COMPACT_BYTES,
             health_check: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serving_beyond_loopback_without_an_admin_token_is_warned_about() {
+        let any: std::net::SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let lan: std::net::SocketAddr = "192.168.1.5:8080".parse().unwrap();
+        let local: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let local6: std::net::SocketAddr = "[::1]:8080".parse().unwrap();
+        let warning = exposure_warning(any, false).unwrap();
+        assert!(warning.starts_with("listening on 0.0.0.0:8080, beyond this machine, without --admin-token: anyone who can reach this port can read, replace and reset the whole state"), "{warning}");
+        assert!(exposure_warning(lan, false).is_some());
+        assert_eq!(exposure_warning(any, true), None);
+        assert_eq!(exposure_warning(local, false), None);
+        assert_eq!(exposure_warning(local6, false), None);
+    }
+
+    #[test]
+    fn secrets_compare_exactly_and_never_print() {
+        let s: Secret = "tok".parse().unwrap();
+        assert!(s.matches("tok"));
+        assert!(!s.matches("tok2") && !s.matches("to") && !s.matches("TOK"));
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert!("".parse::<Secret>().is_err());
     }
 }

@@ -138,6 +138,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", any(rpc_handler))
         .merge(admin::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            admin::require_token,
+        ))
         .with_state(app)
 }
 

@@ -115,10 +115,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let local = listener.local_addr().ok();
+    if let Some(warning) =
+        local.and_then(|a| sgmock::config::exposure_warning(a, app.config.admin_token.is_some()))
+    {
+        tracing::warn!("{warning}");
+    }
+    let addr = local.map(|a| a.to_string()).unwrap_or_default();
     tracing::info!(%addr, auth = ?app.config.auth, state_file = ?app.config.state_file, "sgmock listening");
     println!("sgmock listening on {addr}");
     let served = axum::serve(listener, sgmock::router(app.clone()))

@@ -188,6 +188,12 @@ fn auth_error(a: &AuthError) -> ErrorInfo {
         ),
         AuthError::Expired => ErrorInfo::new(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."),
         AuthError::NonceUsed => ErrorInfo::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."),
+        // Clients retry throttling (semantics.md §3.6: Terraform retries /Throttling/).
+        AuthError::NonceMemoryFull => ErrorInfo::new(
+            400,
+            "Throttling",
+            "Too many signed requests within 15 minutes to remember their nonces; retry later.",
+        ),
         // The legacy Python SDK splits this message on ':' and compares the second part with its own
         // string to sign (clients.md §6): keep exactly one colon before it.
         AuthError::Mismatch { string_to_sign } => ErrorInfo::new(

@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 use sgmock::Config;
+use tower::ServiceExt;
 
 use crate::support::*;
 
@@ -460,4 +461,121 @@ async fn the_request_log_lists_recent_calls_without_signatures() {
         api.admin("GET", "/_sgmock/requests", None).await.ok(),
         json!([])
     );
+}
+
+#[tokio::test]
+async fn an_admin_token_locks_every_admin_route_but_health() {
+    let api = Api::with(Config {
+        admin_token: Some(sgmock::config::Secret::new("s3cret")),
+        ..Default::default()
+    });
+    let with = |method: &str, path: &str, token: Option<&str>| {
+        let mut b = axum::http::Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        b.body(axum::body::Body::empty()).unwrap()
+    };
+    let missing = json!({"code": "Unauthorized", "message": "the admin API needs `Authorization: Bearer TOKEN` (sgmock runs with --admin-token)"});
+    for (method, path) in [
+        ("GET", "/_sgmock/info"),
+        ("POST", "/_sgmock/reset"),
+        ("GET", "/_sgmock/state"),
+        ("PUT", "/_sgmock/state"),
+        ("GET", "/_sgmock/faults"),
+        ("PUT", "/_sgmock/faults"),
+        ("DELETE", "/_sgmock/faults"),
+        ("GET", "/_sgmock/requests"),
+        ("DELETE", "/_sgmock/requests"),
+        ("GET", "/_sgmock/no-such-route"),
+    ] {
+        let a = api.send(with(method, path, None)).await;
+        assert_eq!((a.status, &a.body), (401, &missing), "{method} {path}");
+        let a = api.send(with(method, path, Some("wrong"))).await;
+        assert_eq!(
+            (a.status, &a.body),
+            (
+                401,
+                &json!({"code": "Unauthorized", "message": "the admin token does not match"})
+            ),
+            "{method} {path}"
+        );
+    }
+    let resp = sgmock::router(api.app.clone())
+        .oneshot(with("GET", "/_sgmock/state", None))
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["www-authenticate"],
+        "Bearer realm=\"sgmock\""
+    );
+    // The right token opens them; health and the APIs themselves never need it.
+    assert_eq!(
+        api.send(with("GET", "/_sgmock/info", Some("s3cret")))
+            .await
+            .body["config"]["admin_token"],
+        true
+    );
+    assert_eq!(
+        api.send(with("POST", "/_sgmock/reset", Some("s3cret")))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        api.send(with("GET", "/_sgmock/health", None)).await.status,
+        200
+    );
+    assert_eq!(
+        api.send(with("HEAD", "/_sgmock/health", None)).await.status,
+        200
+    );
+    api.group(&[]).await;
+}
+
+#[tokio::test]
+async fn the_request_log_keeps_at_most_16_kib_of_a_value() {
+    // A client sending megabyte parameters (refused ones included) cannot make the log, or its
+    // answer, grow with them.
+    let api = Api::new();
+    let big = "d".repeat(900_000);
+    for _ in 0..20 {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("Action", "CreateSecurityGroup"),
+                ("Version", "2014-05-26"),
+                ("RegionId", "cn-hangzhou"),
+                ("Description", big.as_str()),
+            ])
+            .finish();
+        let a = api
+            .send(
+                axum::http::Request::post("/")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(a.body["Code"], "InvalidDescription.Malformed");
+    }
+    let log = api.admin("GET", "/_sgmock/requests", None).await;
+    assert!(log.text.len() < 20 * 17 * 1024, "{} bytes", log.text.len());
+    let entries = log.body.as_array().unwrap();
+    assert_eq!(entries.len(), 20);
+    let description = entries[0]["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == "Description")
+        .unwrap()[1]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        description,
+        format!("{}…[900000 bytes, cut to 16384]", "d".repeat(16384))
+    );
+    let info = api.admin("GET", "/_sgmock/info", None).await.ok();
+    assert_eq!(info["memory"]["request_log_entries"], 20);
+    assert!(info["memory"]["request_log_bytes"].as_u64().unwrap() < 20 * 17 * 1024);
 }

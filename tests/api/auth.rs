@@ -332,3 +332,57 @@ async fn accounts_cannot_see_or_change_each_others_groups() {
     // Alice's group is untouched.
     assert!(api.rules(&sg, &[("AccessKeyId", "alice")]).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_nonce_is_remembered_as_long_as_its_timestamp_is_accepted() {
+    // Timestamps are accepted within 15 minutes either side of the server's clock (semantics.md
+    // §3.7 InvalidTimeStamp.Expired), so a captured request is replayable until its own timestamp
+    // plus 15 minutes — however early it arrived.
+    for v in vectors() {
+        let name = v["vector"].as_str().unwrap().to_string();
+        let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(ts(&v) - 899));
+        let api = Api::moving(verify(&["testid:testsecret"]), clock.clone());
+        let first = api.send(request(&v)).await;
+        assert!(
+            first.body["Code"].as_str().unwrap().ends_with("NotFound"),
+            "{name}: {}",
+            first.text
+        );
+        // 29 minutes 58 seconds later the timestamp is still within the window: still a replay.
+        clock.store(ts(&v) + 899, std::sync::atomic::Ordering::SeqCst);
+        let replay = api.send(request(&v)).await;
+        assert_eq!(replay.body["Code"], "SignatureNonceUsed", "{name}");
+        // Once the timestamp is out of the window the request is refused for that instead.
+        clock.store(ts(&v) + 901, std::sync::atomic::Ordering::SeqCst);
+        let late = api.send(request(&v)).await;
+        assert_eq!(late.body["Code"], "InvalidTimeStamp.Expired", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn acs3_requests_must_sign_their_date_and_nonce() {
+    // Unsigned, x-acs-date and x-acs-signature-nonce could be replaced on a captured request to get
+    // past the clock window and the nonce check.
+    let v = &vectors()[0];
+    for dropped in ["x-acs-date", "x-acs-signature-nonce"] {
+        let mut req = request(v);
+        let auth = req.headers()["authorization"].to_str().unwrap().to_string();
+        let narrowed = auth
+            .replace(&format!("{dropped};"), "")
+            .replace(&format!(";{dropped}"), "");
+        assert_ne!(narrowed, auth);
+        req.headers_mut()
+            .insert("authorization", narrowed.parse().unwrap());
+        let api = Api::at(verify(&["testid:testsecret"]), ts(v));
+        let a = api.send(req).await;
+        assert_eq!(a.status, 400, "{}", a.text);
+        assert_eq!(
+            a.body,
+            ecs_error(
+                "IncompleteSignature",
+                "The request signature does not conform to Aliyun standards: SignedHeaders must \
+                 include x-acs-date and x-acs-signature-nonce."
+            )
+        );
+    }
+}

@@ -50,6 +50,14 @@ impl Api {
         Api::at(config, NOW)
     }
 
+    /// An app whose clock is `clock` (a test moves it).
+    pub fn moving(config: Config, clock: Arc<std::sync::atomic::AtomicI64>) -> Api {
+        let read = move || clock.load(std::sync::atomic::Ordering::SeqCst);
+        let app = Arc::new(App::with_clock(config, Arc::new(read)).expect("app"));
+        let router = sgmock::router(app.clone());
+        Api { router, app }
+    }
+
     /// An app whose clock stands still at `now`.
     pub fn at(config: Config, now: i64) -> Api {
         let app = Arc::new(App::with_clock(config, Arc::new(move || now)).expect("app"));
