@@ -19,6 +19,8 @@ use crate::App;
 
 /// State documents can be large (a million rules is a few hundred MB).
 const MAX_STATE_BYTES: usize = 1 << 30;
+/// Other admin bodies (fault rules): axum's default limit.
+const MAX_ADMIN_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -36,6 +38,35 @@ pub fn routes() -> Router<Arc<App>> {
             get(get_faults).put(put_faults).delete(delete_faults),
         )
         .route("/_sgmock/requests", get(requests).delete(delete_requests))
+}
+
+/// Refuse an admin request whose declared body is over its route's limit before reading it (so
+/// `Expect: 100-continue` gets the 413, not a `100 Continue`).
+pub async fn refuse_oversized(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/_sgmock/") {
+        let limit = if path == "/_sgmock/state" {
+            MAX_STATE_BYTES
+        } else {
+            MAX_ADMIN_BYTES
+        };
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!("the body exceeds the limit of {limit} bytes"),
+            );
+        }
+    }
+    next.run(req).await
 }
 
 /// With `--admin-token`, every `/_sgmock/*` path but `health` needs `Authorization: Bearer TOKEN`

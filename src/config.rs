@@ -73,9 +73,41 @@ pub struct Config {
     #[arg(long, env = "SGMOCK_COMPACT_BYTES", default_value_t = crate::persist::journal::DEFAULT_COMPACT_BYTES, hide = true)]
     pub compact_bytes: u64,
 
+    /// Seconds a client has to send a request's head (from its first byte, or from connecting).
+    #[arg(long, env = "SGMOCK_HEADER_TIMEOUT", default_value_t = 10.0, value_parser = positive_seconds, value_name = "SECS")]
+    pub header_timeout: f64,
+
+    /// Seconds a kept-alive connection may sit idle between requests before it is closed.
+    #[arg(long, env = "SGMOCK_IDLE_TIMEOUT", default_value_t = 60.0, value_parser = positive_seconds, value_name = "SECS")]
+    pub idle_timeout: f64,
+
+    /// Seconds the stop (SIGTERM/SIGINT) waits for requests in flight before closing connections.
+    #[arg(long, env = "SGMOCK_DRAIN_TIMEOUT", default_value_t = 10.0, value_parser = positive_seconds, value_name = "SECS")]
+    pub drain_timeout: f64,
+
     /// Probe `http://LISTEN/_sgmock/health` and exit 0 if it answers 200 (for container health checks).
     #[arg(long)]
     pub health_check: bool,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 86400"
+        )),
+    }
+}
+
+impl Config {
+    /// The connection limits the flags set.
+    pub fn connection_limits(&self) -> crate::serve::Limits {
+        crate::serve::Limits {
+            header_timeout: std::time::Duration::from_secs_f64(self.header_timeout),
+            idle_timeout: std::time::Duration::from_secs_f64(self.idle_timeout),
+            drain_timeout: std::time::Duration::from_secs_f64(self.drain_timeout),
+        }
+    }
 }
 
 /// A secret flag value: never printed by `Debug`.
@@ -143,6 +175,9 @@ impl Default for Config {
             fsync: false,
             recover_journal: false,
             admin_token: None,
+            header_timeout: 10.0,
+            idle_timeout: 60.0,
+            drain_timeout: 10.0,
             disk_faults: None,
             fixtures: None,
             log_format: LogFormat::Text,

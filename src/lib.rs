@@ -23,6 +23,7 @@ pub mod persist;
 pub mod products;
 pub mod requests;
 pub mod rpc;
+pub mod serve;
 pub mod timefmt;
 
 use std::sync::Arc;
@@ -138,6 +139,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", any(rpc_handler))
         .merge(admin::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(admin::refuse_oversized))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             admin::require_token,
@@ -151,8 +153,17 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
     let mut params = Vec::new();
+    // A declared length over the limit is refused before the body is read — so a client that sent
+    // `Expect: 100-continue` gets the 413 instead of an invitation to send it.
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let (resp, outcome) = if parts.method != Method::GET && parts.method != Method::POST {
         products::gateway_error(Format::Json, &request_id, &products::Failure::Method)
+    } else if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        products::gateway_error(Format::Json, &request_id, &products::Failure::BodyTooLarge)
     } else {
         match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
             Err(_) => {

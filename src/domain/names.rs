@@ -4,6 +4,18 @@
 use super::error::{Attr, DomainError};
 use super::values::Problem;
 
+/// Whether `c` may be part of a stored text (a description, a tag): any character an XML 1.0 document
+/// can carry (its `Char` production) — not the control characters but tab, newline and carriage
+/// return, not U+FFFE or U+FFFF. Answers are also XML (`Format=XML`), and escaping cannot help these:
+/// a parser refuses them either way, so such input is refused as malformed.
+pub fn is_text_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn is_text(s: &str) -> bool {
+    s.chars().all(is_text_char)
+}
+
 fn starts_with_http(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
     l.starts_with("http://") || l.starts_with("https://")
@@ -36,7 +48,7 @@ pub fn check_group_description(
 ) -> Result<(), DomainError> {
     let n = desc.chars().count();
     let first_ok = !letter_first || desc.chars().next().is_some_and(char::is_alphabetic);
-    if (2..=256).contains(&n) && first_ok && !starts_with_http(desc) {
+    if (2..=256).contains(&n) && first_ok && !starts_with_http(desc) && is_text(desc) {
         Ok(())
     } else {
         Err(DomainError::invalid(
@@ -59,6 +71,7 @@ pub fn check_tags(tags: &[(String, String, String)]) -> Result<(), DomainError> 
             || lk.starts_with("acs:")
             || lk.contains("http://")
             || lk.contains("https://")
+            || !is_text(key)
         {
             return Err(DomainError::invalid(
                 Attr::TagKey,
@@ -67,7 +80,11 @@ pub fn check_tags(tags: &[(String, String, String)]) -> Result<(), DomainError> 
             ));
         }
         let lv = value.to_ascii_lowercase();
-        if value.chars().count() > 128 || lv.contains("http://") || lv.contains("https://") {
+        if value.chars().count() > 128
+            || lv.contains("http://")
+            || lv.contains("https://")
+            || !is_text(value)
+        {
             return Err(DomainError::invalid(
                 Attr::TagValue,
                 format!("{field}.Value"),
@@ -121,6 +138,12 @@ mod tests {
         assert!(check_tags(&[t("", "x")]).is_err());
         assert!(check_tags(&[t("aliyun-x", "x")]).is_err());
         assert!(check_tags(&[t("acs:x", "x")]).is_err());
+        // Characters no XML answer could carry.
+        assert!(check_group_description("ab\u{1}", "Description", false).is_err());
+        assert!(check_group_description("ab\u{FFFF}", "Description", false).is_err());
+        assert!(check_group_description("a\tb\nc", "Description", false).is_ok());
+        assert!(check_tags(&[t("k\u{0}", "x")]).is_err());
+        assert!(check_tags(&[t("k", "\u{FFFE}")]).is_err());
         assert_eq!(
             check_tags(&[t("a", "1"), t("a", "2")]),
             Err(DomainError::DuplicateTagKey)

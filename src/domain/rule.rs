@@ -344,9 +344,10 @@ pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainErr
     let priority = value(input, "Priority")?.unwrap_or(Priority::DEFAULT);
     let nic = value(input, "NicType")?;
     let desc = input.get("Description");
-    if let (Some(text), Some((min, max))) = (desc.present(), d.description) {
+    if let Some(text) = desc.present() {
         let n = text.chars().count();
-        if n < min || n > max {
+        let (min, max) = d.description.unwrap_or((0, usize::MAX));
+        if n < min || n > max || !text.chars().all(super::names::is_text_char) {
             return Err(DomainError::invalid(
                 Attr::RuleDescription,
                 desc.name.clone(),

@@ -162,6 +162,18 @@ pub fn error(
     product: &str,
     info: &ErrorInfo,
 ) -> Response {
+    let bytes = error_body(format, request_id, host_id, product, info);
+    respond(info.status, format, request_id, bytes)
+}
+
+/// The body of an error answer (also written by the connection layer, for requests HTTP refused).
+pub fn error_body(
+    format: Format,
+    request_id: &str,
+    host_id: &str,
+    product: &str,
+    info: &ErrorInfo,
+) -> Vec<u8> {
     let mut body = Map::new();
     body.insert("RequestId".into(), request_id.into());
     body.insert("HostId".into(), host_id.into());
@@ -175,11 +187,26 @@ pub fn error(
         )
         .into(),
     );
-    let bytes = match format {
+    match format {
         Format::Json => serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
         Format::Xml => to_xml("Error", &body).into_bytes(),
-    };
-    respond(info.status, format, request_id, bytes)
+    }
+}
+
+/// `s` with every character XML cannot carry replaced by U+FFFD. Inputs are refused before they get
+/// here (names, descriptions, tags); this keeps an answer parseable whatever text reaches it (an
+/// echoed unknown action name, an id in a message).
+fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    use crate::domain::names::is_text_char as is_xml_char;
+    if s.chars().all(is_xml_char) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
+    }
 }
 
 /// Alibaba's XML mapping of the JSON shape: an object is an element per key; an array under key `K`
@@ -216,7 +243,7 @@ fn write_element(out: &mut String, name: &str, v: &Value) {
     out.push('>');
     match v {
         Value::Object(m) => write_members(out, m),
-        Value::String(s) => out.push_str(&quick_xml::escape::escape(s.as_str())),
+        Value::String(s) => out.push_str(&quick_xml::escape::escape(&*xml_chars(s))),
         Value::Null => {}
         // Nested arrays do not occur in these APIs; render items in sequence if they ever do.
         Value::Array(items) => {

@@ -99,7 +99,7 @@ async fn create_security_group_validates_name_description_type_and_tags() {
         &api.ecs("CreateSecurityGroup", &[("Description", "x")]).await,
         400,
         "InvalidDescription.Malformed",
-        "The specified parameter Description is not valid: 2 to 256 characters, not starting with http:// or https://.",
+        "The specified parameter Description is not valid: 2 to 256 characters, not starting with http:// or https://, without control characters.",
     );
     assert_error(
         &api.ecs("CreateSecurityGroup", &[("SecurityGroupType", "premium")])
@@ -337,7 +337,7 @@ async fn modify_security_group_attribute_changes_what_is_sent_and_an_empty_descr
         &api.ecs("ModifySecurityGroupAttribute", &[("SecurityGroupId", &sg), ("Description", "x")]).await,
         400,
         "InvalidSecurityGroupDiscription.Malformed",
-        "The specified parameter Description is not valid: 2 to 256 characters, not starting with http:// or https://.",
+        "The specified parameter Description is not valid: 2 to 256 characters, not starting with http:// or https://, without control characters.",
     );
     assert_error(
         &api.ecs(

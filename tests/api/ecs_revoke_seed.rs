@@ -315,7 +315,7 @@ async fn revoke_rejects_malformed_input_with_the_seed_table_codes() {
         ("RevokeSecurityGroupEgress", &sg, vec![("IpProtocol", "tcp"), ("PortRange", "1/1"), ("SourcePortRange", "0/0"), ("DestCidrIp", "1.1.1.1")], 400,
          "InvalidSourcePortRange.Malformed", "The specified parameter SourcePortRange is not valid.".into()),
         ("RevokeSecurityGroupEgress", &sg, vec![("IpProtocol", "tcp"), ("PortRange", "1/1"), ("DestCidrIp", "1.1.1.1"), ("Description", &long)], 400,
-         "InvalidSecurityGroupDiscription.Malformed", "The specified security group rule description is not valid: Description must be 1 to 512 characters.".into()),
+         "InvalidSecurityGroupDiscription.Malformed", "The specified security group rule description is not valid: Description must be 1 to 512 characters, without control characters.".into()),
         ("RevokeSecurityGroupEgress", "sg-missing", vec![("IpProtocol", "tcp"), ("PortRange", "1/1"), ("DestCidrIp", "1.1.1.1")], 404,
          "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist: sg-missing.".into()),
         ("RevokeSecurityGroup", "sg-not*valid", vec![("IpProtocol", "tcp"), ("PortRange", "1/1"), ("SourceCidrIp", "1.1.1.1")], 400,

@@ -740,7 +740,7 @@ async fn authorize_rejects_each_malformed_rule_with_its_documented_error() {
         ("AuthorizeSecurityGroup", vec![("IpProtocol", "tcp"), ("PortRange", "1/2"), ("Priority", "101"), ("SourceCidrIp", "1.1.1.1")], 400,
          "InvalidPriority.ValueNotSupported", "The specified parameter Permissions.1.Priority is invalid: valid values are 1 to 100."),
         ("AuthorizeSecurityGroup", vec![("IpProtocol", "tcp"), ("PortRange", "1/2"), ("Description", &long), ("SourceCidrIp", "1.1.1.1")], 400,
-         "InvalidSecurityGroupDiscription.Malformed", "The specified security group rule description is not valid: Permissions.1.Description must be 1 to 512 characters."),
+         "InvalidSecurityGroupDiscription.Malformed", "The specified security group rule description is not valid: Permissions.1.Description must be 1 to 512 characters, without control characters."),
         ("AuthorizeSecurityGroup", vec![("IpProtocol", "tcp"), ("PortRange", "1/2"), ("SourceCidrIp", "1.1.1.300")], 400,
          "InvalidParam.SourceCidrIp", "The specified parameter Permissions.1.SourceCidrIp is not valid."),
         ("AuthorizeSecurityGroupEgress", vec![("IpProtocol", "tcp"), ("PortRange", "1/2"), ("DestCidrIp", "::/0")], 400,

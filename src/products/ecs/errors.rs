@@ -166,7 +166,7 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
         Attr::RuleDescription => e(
             400,
             "InvalidSecurityGroupDiscription.Malformed",
-            format!("The specified security group rule description is not valid: {field} must be 1 to 512 characters."),
+            format!("The specified security group rule description is not valid: {field} must be 1 to 512 characters, without control characters."),
         ),
         Attr::SourceCidrIp if action == "RevokeSecurityGroup" => e(400, "InvalidSourceCidrIp.Malformed", not_valid),
         Attr::SourceCidrIp => e(400, "InvalidParam.SourceCidrIp", not_valid),
@@ -191,7 +191,7 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
             e(
                 400,
                 code,
-                "The specified parameter Description is not valid: 2 to 256 characters, not starting with http:// or https://.",
+                "The specified parameter Description is not valid: 2 to 256 characters, not starting with http:// or https://, without control characters.",
             )
         }
         Attr::GroupType => e(
