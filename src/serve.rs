@@ -28,8 +28,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Sleep;
 
-use crate::rpc::envelope::{self, ErrorInfo, Format};
-
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -374,25 +372,7 @@ fn refusal(buf: &[u8]) -> Option<Vec<u8>> {
     if !lower.contains("\r\ncontent-length: 0") {
         return None;
     }
-    let (code, message) = match status {
-        400 => (
-            "BadRequest",
-            "The request is not valid HTTP/1.1: check the request line and headers (a target must be \
-             percent-encoded ASCII).",
-        ),
-        414 => (
-            "RequestURITooLong",
-            "The request URI is longer than 65,534 bytes: send the parameters as a form body (POST).",
-        ),
-        431 => (
-            "RequestHeaderFieldsTooLarge",
-            "The request has more than 100 headers, or headers larger than the server accepts.",
-        ),
-        _ => return None,
-    };
-    let request_id = envelope::new_request_id();
-    let info = ErrorInfo::new(status, code, message);
-    let body = envelope::error_body(Format::Json, &request_id, "ecs.aliyuncs.com", "Ecs", &info);
+    let (request_id, info, body) = crate::products::http_refusal(status)?;
     let date = head
         .split("\r\n")
         .find(|l| l.to_ascii_lowercase().starts_with("date:"));
@@ -403,7 +383,7 @@ fn refusal(buf: &[u8]) -> Option<Vec<u8>> {
     tracing::info!(
         target: "sgmock::request",
         status,
-        code,
+        code = %info.code,
         request_id = %request_id,
         "refused before parsing"
     );

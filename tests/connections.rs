@@ -220,7 +220,22 @@ fn the_stop_drains_requests_in_flight_and_does_not_wait_for_half_sent_ones() {
     let mut half = server.connect();
     half.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nAction=")
         .expect("write");
-    server.logged("sgmock listening");
+    // The stop must find the request in flight: wait (bounded) until the fault has fired on it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        admin
+            .write_all(b"GET /_sgmock/faults HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("write");
+        let (_, _, body) = response(&mut admin);
+        let faults: Value = serde_json::from_slice(&body).expect("json");
+        if faults[0]["fired"] == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the request never reached the server"
+        );
+    }
     let mut server = server;
     let pid = server.child.id().to_string();
     assert!(Command::new("kill")

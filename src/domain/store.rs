@@ -344,6 +344,7 @@ impl State {
             issued: self.ids.issued,
         }
     }
+
     // ---------------------------------------------------------------- lookups
 
     pub fn group(&self, scope: &Scope, id: &str) -> Result<&Group, DomainError> {

@@ -46,6 +46,12 @@ pub enum Failure {
     BodyTooLarge,
     Method,
     Auth(AuthError),
+    /// HTTP refused the request before any product saw it: a URI over hyper's 65,534 bytes …
+    UriTooLong,
+    /// … more than 100 headers, or oversized ones …
+    HeadersTooLarge,
+    /// … or a request line or header that is not HTTP/1.1.
+    MalformedHttp,
 }
 
 impl From<ParamError> for Failure {
@@ -157,6 +163,23 @@ fn common(f: &Failure) -> Option<ErrorInfo> {
             "This http method is not supported.",
         ),
         Failure::Auth(a) => auth_error(a),
+        // Undocumented (the gateway's own answers to these are unknown): our codes, docs/fidelity.md.
+        Failure::UriTooLong => ErrorInfo::new(
+            414,
+            "RequestURITooLong",
+            "The request URI is longer than 65,534 bytes: send the parameters as a form body (POST).",
+        ),
+        Failure::HeadersTooLarge => ErrorInfo::new(
+            431,
+            "RequestHeaderFieldsTooLarge",
+            "The request has more than 100 headers, or headers larger than the server accepts.",
+        ),
+        Failure::MalformedHttp => ErrorInfo::new(
+            400,
+            "BadRequest",
+            "The request is not valid HTTP/1.1: check the request line and headers (a target must be \
+             percent-encoded ASCII).",
+        ),
         _ => return None,
     })
 }
@@ -231,6 +254,21 @@ pub fn gateway_error(format: Format, request_id: &str, f: &Failure) -> (Response
         code: Some(info.code),
     };
     (resp, outcome)
+}
+
+/// The answer to a request HTTP refused with `status` before any product saw it (the connection
+/// layer writes it in place of hyper's empty one): (RequestId, error, JSON body).
+pub fn http_refusal(status: u16) -> Option<(String, ErrorInfo, Vec<u8>)> {
+    let failure = match status {
+        400 => Failure::MalformedHttp,
+        414 => Failure::UriTooLong,
+        431 => Failure::HeadersTooLarge,
+        _ => return None,
+    };
+    let info = common(&failure)?;
+    let request_id = envelope::new_request_id();
+    let body = envelope::error_body(Format::Json, &request_id, "ecs.aliyuncs.com", "Ecs", &info);
+    Some((request_id, info, body))
 }
 
 /// A call that is routed and authenticated, ready to run.
