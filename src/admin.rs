@@ -14,7 +14,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::faults::FaultSpec;
-use crate::persist::doc;
 use crate::App;
 
 /// State documents can be large (a million rules is a few hundred MB).
@@ -163,11 +162,7 @@ struct ResetQuery {
 /// reset; ids keep counting so they never repeat.
 async fn reset(State(app): State<Arc<App>>, Query(q): Query<ResetQuery>) -> Response {
     let account = q.account.filter(|a| !a.is_empty());
-    let done = app.store.write(|s| {
-        s.reset(account.as_deref());
-        Ok(())
-    });
-    if done.is_err() {
+    if app.reset(account.as_deref()).is_err() {
         // The cause is logged by the store; file paths are not answered.
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -175,24 +170,14 @@ async fn reset(State(app): State<Arc<App>>, Query(q): Query<ResetQuery>) -> Resp
             "the reset could not be made durable; nothing changed",
         );
     }
-    if account.is_none() {
-        app.faults.clear();
-        app.requests.clear();
-    }
     Json(json!({"reset": account.unwrap_or_else(|| "all".into())})).into_response()
 }
 
 /// The state document, written from a cheap copy off the state's lock and off the async workers
 /// (a million rules take a second to write).
 async fn get_state(State(app): State<Arc<App>>) -> Response {
-    let frozen = app.store.read(|s| s.freeze());
-    let written = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::with_capacity(1 << 16);
-        doc::write_doc(&mut out, &frozen, None).map(|()| out)
-    })
-    .await;
-    match written {
-        Ok(Ok(bytes)) => (
+    match tokio::task::spawn_blocking(move || app.export_state()).await {
+        Ok(bytes) => (
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             bytes,
         )
@@ -207,35 +192,26 @@ async fn get_state(State(app): State<Arc<App>>) -> Response {
 
 /// Replace the whole state with a document; a malformed or invalid one is a 400 that changes nothing.
 async fn put_state(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    // A document without an id seed continues the running state's sequence.
-    let (limits, seed) = app.store.read(|s| (s.limits(), s.id_state().0));
-    let now = app.now();
     // Reading a large document takes CPU for a while: off the async workers, off the lock.
-    let read = tokio::task::spawn_blocking(move || {
-        crate::persist::read::read_state(&body, limits, Some(seed), now)
-    })
-    .await;
-    let state = match read {
-        Ok(Ok(r)) => r.state,
-        Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, "InvalidState", e),
-        Err(_) => {
-            return error(
+    match tokio::task::spawn_blocking(move || app.import_state(&body)).await {
+        Ok(Ok((groups, rules))) => Json(json!({"groups": groups, "rules": rules})).into_response(),
+        Ok(Err(crate::ImportError::Invalid(e))) => {
+            error(StatusCode::BAD_REQUEST, "InvalidState", e)
+        }
+        Ok(Err(crate::ImportError::Storage(e))) => {
+            tracing::error!(error = %e, "could not write the imported state");
+            error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
-                "the state document could not be read",
+                "the state could not be made durable; nothing changed",
             )
         }
-    };
-    let (_, groups, rules) = state.counts();
-    if let Err(e) = app.store.replace(state) {
-        tracing::error!(error = %e, "could not write the imported state");
-        return error(
+        Err(_) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
-            "the state could not be made durable; nothing changed",
-        );
+            "the state document could not be read",
+        ),
     }
-    Json(json!({"groups": groups, "rules": rules})).into_response()
 }
 
 async fn get_faults(State(app): State<Arc<App>>) -> Json<Value> {

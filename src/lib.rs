@@ -24,6 +24,7 @@ pub mod products;
 pub mod requests;
 pub mod rpc;
 pub mod serve;
+pub mod testing;
 pub mod timefmt;
 
 use std::sync::Arc;
@@ -126,6 +127,53 @@ impl App {
     pub fn now(&self) -> i64 {
         (self.clock)()
     }
+
+    /// Empty the state, or one account's part of it (`POST /_sgmock/reset`). A full reset also
+    /// clears fault rules and the request log. Ids keep counting, so they never repeat.
+    pub fn reset(&self, account: Option<&str>) -> Result<(), domain::DomainError> {
+        self.store.write(|s| {
+            s.reset(account);
+            Ok(())
+        })?;
+        if account.is_none() {
+            self.faults.clear();
+            self.requests.clear();
+        }
+        Ok(())
+    }
+
+    /// Replace the state with a state document (`PUT /_sgmock/state`): (groups, rules) loaded. A
+    /// document without an id seed continues the running state's sequence. Blocks for as long as a
+    /// large document takes to read.
+    pub fn import_state(&self, document: &[u8]) -> Result<(usize, usize), ImportError> {
+        let (limits, seed) = self.store.read(|s| (s.limits(), s.id_state().0));
+        let state = persist::read::read_state(document, limits, Some(seed), self.now())
+            .map_err(ImportError::Invalid)?
+            .state;
+        let (_, groups, rules) = state.counts();
+        self.store.replace(state).map_err(ImportError::Storage)?;
+        Ok((groups, rules))
+    }
+
+    /// The state document (`GET /_sgmock/state`).
+    pub fn export_state(&self) -> Vec<u8> {
+        let frozen = self.store.read(|s| s.freeze());
+        let mut out = Vec::with_capacity(1 << 16);
+        // Writing JSON into memory cannot fail.
+        let _ = persist::doc::write_doc(&mut out, &frozen, None);
+        out
+    }
+}
+
+/// Why a state document was not imported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    /// Not a valid state document; nothing changed.
+    #[error("{0}")]
+    Invalid(String),
+    /// It could not be made durable; nothing changed.
+    #[error("{0}")]
+    Storage(String),
 }
 
 /// The router for `config`.

@@ -122,7 +122,14 @@ async fn main() -> ExitCode {
         tracing::warn!("{warning}");
     }
     let addr = local.map(|a| a.to_string()).unwrap_or_default();
-    tracing::info!(%addr, auth = ?app.config.auth, state_file = ?app.config.state_file, "sgmock listening");
+    tracing::info!(
+        %addr,
+        version = env!("CARGO_PKG_VERSION"),
+        auth = ?app.config.auth,
+        state_file = ?app.config.state_file,
+        "sgmock {} listening",
+        env!("CARGO_PKG_VERSION")
+    );
     println!("sgmock listening on {addr}");
     let limits = app.config.connection_limits();
     sgmock::serve::serve(

@@ -288,3 +288,46 @@ fn a_damaged_journal_stops_the_process_with_file_line_and_offset() {
     recovered.child.kill().expect("SIGKILL");
     let _ = recovered.child.wait();
 }
+
+#[test]
+fn the_version_is_on_the_command_line_in_info_and_in_the_startup_log() {
+    let version = env!("CARGO_PKG_VERSION");
+    let out = Command::new(env!("CARGO_BIN_EXE_sgmock"))
+        .arg("--version")
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("sgmock {version}\n")
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sgmock"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready line");
+    let addr = line
+        .trim()
+        .strip_prefix("sgmock listening on ")
+        .expect("ready")
+        .to_string();
+    let (_, info) = get(&addr, "/_sgmock/info");
+    assert_eq!(info["version"], version);
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .expect("log");
+    assert!(
+        log.contains(&format!("sgmock {version} listening")),
+        "{log}"
+    );
+}
