@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 
 use crate::rpc::signature;
 
-/// How far a request's clock may be from ours (the common 15-minute window, semantics.md §3.2).
+/// How far a request's clock may be from ours (the common 15-minute window, docs/reference/wire.md §3.2).
 pub const WINDOW_SECS: i64 = 15 * 60;
 
 /// Nonces remembered at most. Each costs about 25 bytes; a nonce is never forgotten while its request
@@ -244,7 +244,7 @@ impl Auth {
         Ok(t)
     }
 
-    /// RPC HMAC-SHA1 v1.0 (clients.md §4.1): signature parameters in the query or the form body.
+    /// RPC HMAC-SHA1 v1.0 (docs/reference/clients.md §4.1): signature parameters in the query or the form body.
     fn verify_rpc(&self, req: &Signed, now: i64) -> Result<(&AccessKey, String, i64), AuthError> {
         let need = |name: &'static str| {
             req.param(name)
@@ -272,7 +272,7 @@ impl Auth {
         Ok((key, nonce, stamp))
     }
 
-    /// ACS3-HMAC-SHA256 (clients.md §4.2): the client's own SignedHeaders, the raw Host, the body hash.
+    /// ACS3-HMAC-SHA256 (docs/reference/clients.md §4.2): the client's own SignedHeaders, the raw Host, the body hash.
     fn verify_acs3(
         &self,
         req: &Signed,
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn the_captured_strings_to_sign_are_reproduced() {
-        // clients.md §4.3: the StringToSign of V1, V2, V3 and V5.
+        // docs/reference/clients.md §4.3: the StringToSign of V1, V2, V3 and V5.
         let all = vectors();
         let wrong = Auth::new(
             AuthMode::Verify,

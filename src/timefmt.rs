@@ -1,4 +1,4 @@
-//! Alibaba's timestamp text, `yyyy-MM-ddTHH:mm:ssZ` (UTC, whole seconds; semantics.md §5 #15),
+//! Alibaba's timestamp text, `yyyy-MM-ddTHH:mm:ssZ` (UTC, whole seconds; docs/reference/conflicts.md #15),
 //! both ways.
 
 const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =

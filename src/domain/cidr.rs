@@ -1,7 +1,7 @@
 //! CIDR blocks as rule peers: the text a client sees, and the (address, prefix) pair rules are matched on.
 //!
 //! ECS echoes IPv4 text verbatim and IPv6 compressed, lower case, host bits kept
-//! (terraform-flows.md S2c, F7/F8; semantics.md §4.1). ENS echoes both verbatim (terraform-flows.md D10).
+//! (docs/reference/terraform.md S2c, F7/F8; docs/reference/rules.md §4.1). ENS echoes both verbatim (docs/reference/terraform.md D10).
 //! Matching always uses the parsed pair, so `1.2.3.4` and `1.2.3.4/32`, or two spellings of one IPv6
 //! block, are the same peer.
 
@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn ipv4_text_is_echoed_verbatim() {
-        // terraform-flows.md F7: `10.159.6.18/12` must not become `10.144.0.0/12`.
+        // docs/reference/terraform.md F7: `10.159.6.18/12` must not become `10.144.0.0/12`.
         let c = Cidr::parse_v4("10.159.6.18/12").unwrap();
         assert_eq!(c.text(), "10.159.6.18/12");
         assert_eq!(Cidr::parse_v4("1.2.3.4").unwrap().text(), "1.2.3.4");
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn ipv6_is_compressed_lower_case_with_host_bits_kept() {
-        // terraform-flows.md S2c: the provider's own acceptance test values.
+        // docs/reference/terraform.md S2c: the provider's own acceptance test values.
         let c = Cidr::parse_v6(
             "2001:0db8:3c4d:0015:0000:0000:1a2f:1a2b/0",
             Ipv6Text::Compressed,

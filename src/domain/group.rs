@@ -10,7 +10,7 @@ use super::rule::{peer_side, Identity, Peer, Rule, RuleDraft, RuleKey};
 use super::values::{GroupType, NicType, Policy};
 
 /// Where a group lives: whose it is, and in which namespace (an ECS region, or ENS's single edge
-/// namespace). A group in another scope is "not found" (semantics.md §1.0).
+/// namespace). A group in another scope is "not found" (docs/reference/ecs.md §1.0).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Scope {
     pub account: String,
@@ -196,8 +196,8 @@ impl Group {
 
     /// Place a draft in this group: decide its NIC type and apply the group-type restrictions.
     ///
-    /// - VPC groups know only `intranet`; any other value is read as intranet (semantics.md §1.4,
-    ///   terraform-flows.md §7 decision 2).
+    /// - VPC groups know only `intranet`; any other value is read as intranet (docs/reference/ecs.md §1.4,
+    ///   docs/reference/terraform.md §7 decision 2).
     /// - Classic groups default to `internet`, but a group peer must be `intranet`
     ///   (`InvalidSourceGroupId.Mismatch` "NicType is required or NicType expects intranet").
     /// - Prefix lists are not supported on classic groups (`NotSupported.ClassicNetworkPrefixList`).
@@ -240,7 +240,7 @@ impl Group {
     }
 
     /// NIC type a Describe filter means for this group: a VPC group reads everything as intranet;
-    /// a classic group reads an unknown value as the default `internet` (terraform-flows.md §7.2).
+    /// a classic group reads an unknown value as the default `internet` (docs/reference/terraform.md §7 decision 2).
     pub fn describe_nic(&self, requested: Option<&str>) -> Option<NicType> {
         if self.is_vpc() {
             return None;

@@ -1,5 +1,5 @@
 //! Validation of group names, descriptions and tags (CreateSecurityGroup, ModifySecurityGroupAttribute
-//! request tables in semantics.md §1.1, §2.1).
+//! request tables in docs/reference/ecs.md §1.1, §2.1).
 
 use super::error::{Attr, DomainError};
 use super::values::Problem;
@@ -40,7 +40,7 @@ pub fn check_group_name(name: &str, field: &str, allow_dot: bool) -> Result<(), 
     }
 }
 
-/// 2–256 characters, not starting with `http(s)://`; ENS also wants a letter first (semantics.md §2.1).
+/// 2–256 characters, not starting with `http(s)://`; ENS also wants a letter first (docs/reference/ens.md §2.1).
 pub fn check_group_description(
     desc: &str,
     field: &str,

@@ -1,5 +1,5 @@
 //! Rules: the raw input a product hands over (wire name + value per attribute), the parsed draft, the
-//! stored rule, and the identity key that decides "the same rule" (semantics.md §4.1, §4.2).
+//! stored rule, and the identity key that decides "the same rule" (docs/reference/rules.md §4.1, §4.2).
 
 use super::cidr::{Cidr, Ipv6Text};
 use super::error::{Attr, DomainError, Side};
@@ -39,7 +39,7 @@ pub struct Input {
 
 impl Input {
     /// The value when it is present and not empty. Clients send `Description=` and similar empty
-    /// values for "unset" (terraform-flows.md §2.3), so empty counts as absent unless asked otherwise.
+    /// values for "unset" (docs/reference/terraform.md §2.3), so empty counts as absent unless asked otherwise.
     pub fn present(&self) -> Option<&str> {
         self.value.as_deref().filter(|v| !v.is_empty())
     }
@@ -184,7 +184,7 @@ pub struct Dialect {
     /// Description length bounds, in characters; `None` skips the check.
     pub description: Option<(usize, usize)>,
     /// Source and destination CIDR must differ (ECS `InvalidParamter.Conflict`); ENS accepts
-    /// `0.0.0.0/0` on both sides (terraform-flows.md S4 rule 3).
+    /// `0.0.0.0/0` on both sides (docs/reference/terraform.md S4 rule 3).
     pub distinct_sides: bool,
 }
 
@@ -417,7 +417,7 @@ pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainErr
 }
 
 /// Whether Priority is part of "the same rule". ECS: no (no documented identity list has it,
-/// terraform-flows.md §7 decision 4). ENS: yes (DeleteSecurityGroupPermissions requires it, seed).
+/// docs/reference/terraform.md §7 decision 4). ENS: yes (DeleteSecurityGroupPermissions requires it, seed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Identity {
     WithoutPriority,

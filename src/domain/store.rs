@@ -20,14 +20,14 @@ use super::rule::{
 };
 use super::values::{Direction, GroupType, Policy};
 
-/// Configurable limits (semantics.md §1.14).
+/// Configurable limits (docs/reference/ecs.md §1.14).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Rules per group, inbound and outbound together: 200 (semantics.md §5 #5).
+    /// Rules per group, inbound and outbound together: 200 (docs/reference/conflicts.md #5).
     pub rules_per_group: usize,
     /// Rules whose peer is a group, per basic group: 20.
     pub group_peer_rules: usize,
-    /// Groups per account and namespace: "at least 100" (semantics.md §5 #6).
+    /// Groups per account and namespace: "at least 100" (docs/reference/conflicts.md #6).
     pub groups_per_scope: usize,
 }
 
@@ -831,7 +831,7 @@ impl State {
 
     /// Run `f` once per `ClientToken`: a repeat with the same parameters returns the first outcome and
     /// changes nothing; the same token with other parameters is `IdempotentParameterMismatch`
-    /// (semantics.md §1.0 ClientToken). Only successes are remembered, so a failed call may be retried.
+    /// (docs/reference/ecs.md §1.0 ClientToken). Only successes are remembered, so a failed call may be retried.
     pub fn idempotent(
         &mut self,
         account: &str,
@@ -915,7 +915,7 @@ impl State {
 
     /// Delete a group and its rules. Refused with `DependencyViolation` while another group's rule
     /// names it (DeleteSecurityGroup doc); the check is live, so it succeeds the moment the last
-    /// reference goes (terraform-flows.md S3 step 7).
+    /// reference goes (docs/reference/terraform.md S3 step 7).
     pub fn delete_group(&mut self, scope: &Scope, id: &str) -> Result<(), DomainError> {
         self.group(scope, id)?;
         if !self.referencing(id).is_empty() {
@@ -926,7 +926,7 @@ impl State {
     }
 
     /// Change name and/or description. `Some("")` for the description clears it
-    /// (terraform-flows.md §7 decision 3).
+    /// (docs/reference/terraform.md §7 decision 3).
     pub fn modify_group(
         &mut self,
         scope: &Scope,
@@ -1153,7 +1153,7 @@ impl State {
     }
 
     /// Revoke the rules matching the drafts (Description is never compared). With ECS identity a
-    /// rule whose Priority differs from the draft's is left alone (terraform-flows.md §7 decision 4).
+    /// rule whose Priority differs from the draft's is left alone (docs/reference/terraform.md §7 decision 4).
     pub fn revoke_matching(
         &mut self,
         scope: &Scope,

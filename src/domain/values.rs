@@ -17,7 +17,7 @@ pub enum Problem {
     ProtocolMismatch,
 }
 
-/// `IpProtocol`. Input is case-insensitive, output upper case (semantics.md §1.0, §5 #1).
+/// `IpProtocol`. Input is case-insensitive, output upper case (docs/reference/ecs.md §1.0, §5 #1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IpProtocol {
     Tcp,
@@ -224,7 +224,7 @@ impl fmt::Display for Priority {
 }
 
 /// NIC type of a rule. VPC groups only know `intranet`; classic groups default to `internet`
-/// (semantics.md §1.7, §5 #20).
+/// (docs/reference/ecs.md §1.7, §5 #20).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NicType {
     Intranet,
@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn protocol_is_case_insensitive_and_renders_upper_case() {
-        // semantics.md §5 #1: accept any case, return upper case.
+        // docs/reference/conflicts.md #1: accept any case, return upper case.
         for s in ["tcp", "TCP", "Tcp"] {
             assert_eq!(s.parse::<IpProtocol>(), Ok(IpProtocol::Tcp));
         }

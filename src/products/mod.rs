@@ -96,7 +96,7 @@ const COMMON_PARAMS: &[&str] = &[
 ];
 
 impl Ctx<'_> {
-    /// The request's `ClientToken`, if any: ASCII, at most 64 characters (semantics.md §1.0).
+    /// The request's `ClientToken`, if any: ASCII, at most 64 characters (docs/reference/ecs.md §1.0).
     pub fn token(&self) -> Result<Option<Token>, Failure> {
         let Some(value) = self.params.present("ClientToken") else {
             return Ok(None);
@@ -131,7 +131,7 @@ pub struct Product {
 
 static PRODUCTS: &[&Product] = &[&ecs::PRODUCT, &ens::PRODUCT];
 
-/// Errors no product owns: the gateway's own (semantics.md §3.7).
+/// Errors no product owns: the gateway's own (docs/reference/wire.md §3.7).
 fn common(f: &Failure) -> Option<ErrorInfo> {
     let missing = |p: &str| {
         format!("The input parameter \"{p}\" that is mandatory for processing this request is not supplied.")
@@ -184,7 +184,7 @@ fn common(f: &Failure) -> Option<ErrorInfo> {
     })
 }
 
-/// The gateway's authentication errors (semantics.md §3.7; clients.md §6).
+/// The gateway's authentication errors (docs/reference/wire.md §3.7; docs/reference/clients.md §6).
 fn auth_error(a: &AuthError) -> ErrorInfo {
     match a {
         AuthError::Missing(name) => ErrorInfo::new(
@@ -211,14 +211,14 @@ fn auth_error(a: &AuthError) -> ErrorInfo {
         ),
         AuthError::Expired => ErrorInfo::new(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."),
         AuthError::NonceUsed => ErrorInfo::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."),
-        // Clients retry throttling (semantics.md §3.6: Terraform retries /Throttling/).
+        // Clients retry throttling (docs/reference/wire.md §3.6: Terraform retries /Throttling/).
         AuthError::NonceMemoryFull => ErrorInfo::new(
             400,
             "Throttling",
             "Too many signed requests within 15 minutes to remember their nonces; retry later.",
         ),
         // The legacy Python SDK splits this message on ':' and compares the second part with its own
-        // string to sign (clients.md §6): keep exactly one colon before it.
+        // string to sign (docs/reference/clients.md §6): keep exactly one colon before it.
         AuthError::Mismatch { string_to_sign } => ErrorInfo::new(
             400,
             "SignatureDoesNotMatch",

@@ -1,6 +1,6 @@
 //! Listing a scope's groups a page at a time, in descending id order: by page number
 //! (`PageNumber`/`PageSize`, with a total) or by opaque token (`MaxResults`/`NextToken`), never both
-//! in one request (semantics.md §1.3, §5 #17; terraform-flows.md §7 decision 1 for ENS).
+//! in one request (docs/reference/ecs.md §1.3, §5 #17; docs/reference/terraform.md §7 decision 1 for ENS).
 
 use crate::domain::group::{Group, Scope};
 use crate::domain::store::State;

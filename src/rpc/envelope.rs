@@ -2,8 +2,8 @@
 //!
 //! Success: `{RequestId, …}` (XML root `<{Action}Response>`). Error:
 //! `{RequestId, HostId, Code, Message, Recommend}` (XML root `<Error>`) with the product's HTTP status
-//! (semantics.md §3.5, §3.6). Success bodies never carry `Code` (pop-core treats one as an error,
-//! clients.md §5).
+//! (docs/reference/wire.md §3.5, §3.6). Success bodies never carry `Code` (pop-core treats one as an error,
+//! docs/reference/clients.md §5).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

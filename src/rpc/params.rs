@@ -74,7 +74,7 @@ impl Params {
     }
 
     /// A boolean, case-insensitively: Python SDKs send `True`/`False`, Node ones `true`/`false`
-    /// (inventory.md, bool note).
+    /// (docs/reference/ecs.md §1.0).
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ParamError> {
         match self.present(name) {
             None => Ok(None),

@@ -1,7 +1,7 @@
 //! Turn an HTTP request into RPC parameters: the decoded query string plus an
 //! `application/x-www-form-urlencoded` body (tea-rpc puts business parameters in the body and the
-//! signature parameters in the query, terraform-flows.md §0.1 T1), and the action and version from
-//! the parameters or the `x-acs-action` / `x-acs-version` headers every client sends (clients.md §1).
+//! signature parameters in the query, docs/reference/terraform.md §0.1 T1), and the action and version from
+//! the parameters or the `x-acs-action` / `x-acs-version` headers every client sends (docs/reference/clients.md §1).
 
 use axum::http::HeaderMap;
 
@@ -38,7 +38,7 @@ pub fn pairs(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> (Pairs, P
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    // aiohttp sends an unsigned `application/octet-stream` on the empty POST (clients.md §2): only a
+    // aiohttp sends an unsigned `application/octet-stream` on the empty POST (docs/reference/clients.md §2): only a
     // form content type, or none with a non-empty body, is read as parameters.
     let is_form = content_type
         .to_ascii_lowercase()

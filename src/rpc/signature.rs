@@ -1,4 +1,4 @@
-//! The two request-signing schemes of Alibaba Cloud's RPC APIs, as pure functions (clients.md §4):
+//! The two request-signing schemes of Alibaba Cloud's RPC APIs, as pure functions (docs/reference/clients.md §4):
 //! RPC HMAC-SHA1 (SignatureVersion 1.0) and ACS3-HMAC-SHA256. Both canonicalise *decoded* parameters
 //! and re-encode them, because clients encode differently on the wire. Comparisons are constant-time
 //! (`Mac::verify_slice`).
@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn the_documented_rpc_vector() {
-        // semantics.md §3.3: the DescribeRegions example of the signature doc, recomputed.
+        // docs/reference/wire.md §3.3: the DescribeRegions example of the signature doc, recomputed.
         let p = pairs(&[
             ("Action", "DescribeRegions"),
             ("AccessKeyId", "testid"),

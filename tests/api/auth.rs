@@ -86,7 +86,7 @@ async fn every_captured_client_request_passes_verification() {
 
 #[tokio::test]
 async fn a_wrong_secret_is_signature_does_not_match_with_the_string_to_sign() {
-    // clients.md §6: the message ends with "server string to sign is:<StringToSign>".
+    // docs/reference/clients.md §6: the message ends with "server string to sign is:<StringToSign>".
     let v = &vectors()[4];
     let api = Api::at(verify(&["testid:wrongsecret"]), ts(v));
     let a = api.send(request(v)).await;
@@ -122,7 +122,7 @@ async fn unknown_keys_stale_clocks_and_reused_nonces_are_refused() {
             });
             assert_eq!((a.status, &a.body), (status, &body), "{name}: {}", a.text);
         };
-        // A key the server does not know: 404 (semantics.md §5 #19).
+        // A key the server does not know: 404 (docs/reference/conflicts.md #19).
         let api = Api::at(verify(&["someone:else"]), ts(&v));
         check(
             &api.send(request(&v)).await,
@@ -335,8 +335,8 @@ async fn accounts_cannot_see_or_change_each_others_groups() {
 
 #[tokio::test]
 async fn a_nonce_is_remembered_as_long_as_its_timestamp_is_accepted() {
-    // Timestamps are accepted within 15 minutes either side of the server's clock (semantics.md
-    // §3.7 InvalidTimeStamp.Expired), so a captured request is replayable until its own timestamp
+    // Timestamps are accepted within 15 minutes either side of the server's clock
+    // (docs/reference/wire.md §3.7 InvalidTimeStamp.Expired), so a captured request is replayable until its own timestamp
     // plus 15 minutes — however early it arrived.
     for v in vectors() {
         let name = v["vector"].as_str().unwrap().to_string();

@@ -202,7 +202,7 @@ async fn a_write_the_journal_could_not_take_is_not_in_memory_and_reads_go_on() {
     faults.limit_space(10);
     faults.fail_truncate(true);
     let failed = authorize("80/80").await;
-    // semantics.md §3.7: InternalError, 500; the cause (a path, an OS error) is not answered.
+    // docs/reference/wire.md §3.7: InternalError, 500; the cause (a path, an OS error) is not answered.
     assert_eq!(failed.status, 500);
     assert_eq!(
         failed.body,

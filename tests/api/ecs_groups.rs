@@ -36,7 +36,7 @@ async fn create_security_group_returns_an_sg_id_and_the_group_reads_back_at_once
         )
         .await;
     let id = a.get("SecurityGroupId");
-    // "sg-" followed by 20 lower-case alphanumerics (semantics.md §1.0, ID shapes).
+    // "sg-" followed by 20 lower-case alphanumerics (docs/reference/ecs.md §1.0, ID shapes).
     assert!(
         id.len() == 23
             && id[3..]
@@ -177,7 +177,7 @@ async fn region_id_is_required_and_must_be_a_known_region() {
 
 #[tokio::test]
 async fn a_group_in_another_region_is_not_found() {
-    // semantics.md §1.0: "An ID that exists in a different region should be treated as not found."
+    // docs/reference/ecs.md §1.0: "An ID that exists in a different region should be treated as not found."
     let api = Api::new();
     let sg = api.group(&[]).await;
     let a = api
@@ -322,7 +322,7 @@ async fn modify_security_group_attribute_changes_what_is_sent_and_an_empty_descr
     .await
     .ok();
     assert_eq!(read(&api, sg.clone()).await, (json!("new"), json!("d2")));
-    // terraform-flows.md §7 decision 3: `Description=` clears it.
+    // docs/reference/terraform.md §7 decision 3: `Description=` clears it.
     assert_eq!(
         api.ecs(
             "ModifySecurityGroupAttribute",
@@ -361,7 +361,7 @@ async fn delete_security_group_removes_it_and_a_second_delete_is_404() {
             .ok(),
         empty_ok()
     );
-    // DeleteSecurityGroup's own page: 404 InvalidSecurityGroup.NotFound (semantics.md §5 #4).
+    // DeleteSecurityGroup's own page: 404 InvalidSecurityGroup.NotFound (docs/reference/conflicts.md #4).
     assert_error(
         &api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &sg)])
             .await,
@@ -390,7 +390,7 @@ async fn delete_security_group_removes_it_and_a_second_delete_is_404() {
 #[tokio::test]
 async fn delete_is_refused_with_dependency_violation_while_another_groups_rule_references_it() {
     // DeleteSecurityGroup doc: 403 DependencyViolation "The specified security group has been
-    // authorized in another one."; terraform-flows.md S3.
+    // authorized in another one."; docs/reference/terraform.md S3.
     let api = Api::new();
     let (a, b) = (api.group(&[]).await, api.group(&[]).await);
     let rule = [
@@ -427,7 +427,7 @@ async fn delete_is_refused_with_dependency_violation_while_another_groups_rule_r
 
 #[tokio::test]
 async fn deleting_the_referencing_group_releases_the_reference() {
-    // terraform-flows.md S3 variant 10: references from deleted groups do not count.
+    // docs/reference/terraform.md S3 variant 10: references from deleted groups do not count.
     let api = Api::new();
     let (a, b) = (api.group(&[]).await, api.group(&[]).await);
     api.ecs(
@@ -526,7 +526,7 @@ async fn describe_security_group_references_lists_the_referencing_groups() {
 
 #[tokio::test]
 async fn describe_security_groups_sorts_by_id_descending_and_pages_by_number() {
-    // semantics.md §1.3: sorted by security-group ID, descending; page mode returns TotalCount.
+    // docs/reference/ecs.md §1.3: sorted by security-group ID, descending; page mode returns TotalCount.
     let api = Api::new();
     let mut all = Vec::new();
     for _ in 0..25 {
@@ -557,7 +557,7 @@ async fn describe_security_groups_sorts_by_id_descending_and_pages_by_number() {
         }
     }
     assert_eq!(seen, all);
-    // Past the end: an empty list, not an error and not page 1 again (terraform-flows.md S5 #5).
+    // Past the end: an empty list, not an error and not page 1 again (docs/reference/terraform.md S5 #5).
     let d = api
         .ecs(
             "DescribeSecurityGroups",
@@ -680,7 +680,7 @@ async fn describe_security_groups_filters_by_id_ids_name_vpc_type_network_tags()
             api.ecs("DescribeSecurityGroups", &pairs).await.ok()
         }
     };
-    // The singular SecurityGroupId filter really filters (terraform-flows.md F3).
+    // The singular SecurityGroupId filter really filters (docs/reference/terraform.md F3).
     assert_eq!(
         ids_of(q(vec![("SecurityGroupId", b.clone())]).await),
         vec![b.clone()]
@@ -723,7 +723,7 @@ async fn describe_security_groups_filters_by_id_ids_name_vpc_type_network_tags()
         ids_of(q(vec![("Tag.1.Key", "env".into())]).await),
         sorted(vec![&a, &b])
     );
-    // No match: an empty list with the wrapper present (terraform-flows.md S5 #8).
+    // No match: an empty list with the wrapper present (docs/reference/terraform.md S5 #8).
     let none = q(vec![("VpcId", "vpc-fake".into())]).await;
     assert_eq!(
         (none["TotalCount"].clone(), none["SecurityGroups"].clone()),
@@ -876,7 +876,7 @@ async fn describe_security_group_attribute_filters_direction_and_pages_rules() {
 
 #[tokio::test]
 async fn describe_security_group_attribute_returns_every_rule_without_max_results() {
-    // terraform-flows.md F5: the provider never pages, so all rules must come back.
+    // docs/reference/terraform.md F5: the provider never pages, so all rules must come back.
     let api = Api::with(sgmock::Config {
         rule_limit: 1000,
         ..Default::default()
@@ -965,7 +965,7 @@ async fn the_group_quota_answers_quota_exceed() {
 
 #[tokio::test]
 async fn a_client_token_returns_the_first_answer_and_changes_nothing() {
-    // semantics.md §1.0 ClientToken; terraform-flows.md S1 step 2 (64-character tokens).
+    // docs/reference/ecs.md §1.0 ClientToken; docs/reference/terraform.md S1 step 2 (64-character tokens).
     let api = Api::new();
     let token = "TF-CreateSecurityGroup-1795435200-0c2b3f3e-8a3c-4f4f-9a55-6a0d5c3e2b11-xyz";
     let token = &token[..64];
@@ -1009,7 +1009,7 @@ async fn a_client_token_returns_the_first_answer_and_changes_nothing() {
 
 #[tokio::test]
 async fn tag_untag_and_join_resource_group_change_what_describe_security_groups_shows() {
-    // terraform-flows.md S1 steps 12-15: UntagResources, TagResources, JoinResourceGroup.
+    // docs/reference/terraform.md S1 steps 12-15: UntagResources, TagResources, JoinResourceGroup.
     let api = Api::new();
     let sg = api
         .group(&[("Tag.1.Key", "Created"), ("Tag.1.Value", "TF")])

@@ -1,5 +1,5 @@
-//! ModifySecurityGroupEgressRule from its seed page (`seeds/ecs-ModifySecurityGroupEgressRule.txt`),
-//! and its inbound twin ModifySecurityGroupRule (semantics.md §1.9).
+//! ModifySecurityGroupEgressRule from its seed page (docs/reference/pages.md),
+//! and its inbound twin ModifySecurityGroupRule (docs/reference/ecs.md §1.9).
 
 use serde_json::json;
 
@@ -190,7 +190,7 @@ async fn modify_by_rule_id_refuses_what_the_seed_forbids() {
 
 #[tokio::test]
 async fn modify_without_a_rule_id_changes_only_the_description_of_the_matching_rule() {
-    // What Terraform sends (terraform-flows.md §2.3): the identity fields plus Description.
+    // What Terraform sends (docs/reference/terraform.md §2.3): the identity fields plus Description.
     let api = Api::new();
     let (sg, _) = setup(&api).await;
     let before = api.rules(&sg, &[]).await;
@@ -214,7 +214,7 @@ async fn modify_without_a_rule_id_changes_only_the_description_of_the_matching_r
     let mut expected = before.clone();
     expected[0]["Description"] = json!("renamed");
     assert_eq!(after, expected);
-    // An empty Description clears it (terraform-flows.md §7 decision 3).
+    // An empty Description clears it (docs/reference/terraform.md §7 decision 3).
     api.ecs(
         "ModifySecurityGroupEgressRule",
         &[

@@ -1,5 +1,5 @@
 //! RevokeSecurityGroup and RevokeSecurityGroupEgress, from the seed pages
-//! (`seeds/ecs-RevokeSecurityGroupEgress.txt`, `seeds/ecs-RevokeSecurityGroup.zh.md`): each
+//! (ECS RevokeSecurityGroupEgress and the Chinese RevokeSecurityGroup page, docs/reference/pages.md): each
 //! documented rule and each error their tables list that input or state can trigger.
 
 use crate::support::*;
@@ -197,7 +197,7 @@ async fn revoke_by_permissions_without_a_match_succeeds_and_deletes_nothing() {
             ("Permissions.1.DestCidrIp", "10.0.0.0/8"),
             ("Permissions.1.Policy", "drop"),
         ],
-        // Priority differs from the stored rule's: left alone (terraform-flows.md §7 decision 4).
+        // Priority differs from the stored rule's: left alone (docs/reference/terraform.md §7 decision 4).
         vec![
             ("Permissions.1.IpProtocol", "tcp"),
             ("Permissions.1.PortRange", "443/443"),

@@ -59,7 +59,7 @@ async fn authorize_with_permissions_renders_every_documented_field() {
     assert_eq!(
         rules,
         vec![
-            // IPv4 is echoed exactly as sent, host bits and all (terraform-flows.md F7).
+            // IPv4 is echoed exactly as sent, host bits and all (docs/reference/terraform.md F7).
             permission(
                 json!({"SecurityGroupRuleId": ids[0], "PortRange": "22/22", "SourceCidrIp": "10.159.6.18/12", "Description": "ssh"})
             ),
@@ -101,7 +101,7 @@ async fn authorize_accepts_the_legacy_flat_parameters_but_not_mixed_with_permiss
             "DestCidrIp": "0.0.0.0/0", "Description": "out",
         }))]
     );
-    // "The specified parameter Permissions cannot coexist with other parameters." (semantics.md §1.7)
+    // "The specified parameter Permissions cannot coexist with other parameters." (docs/reference/ecs.md §1.7)
     let mixed = api
         .ecs(
             "AuthorizeSecurityGroup",
@@ -126,7 +126,7 @@ async fn authorize_accepts_the_legacy_flat_parameters_but_not_mixed_with_permiss
 async fn an_existing_rule_is_a_silent_success_even_with_another_priority_or_description() {
     // Every AuthorizeSecurityGroup doc: "If the specified security group rule already exists in the
     // security group, the call is successful but no security group rule is created."
-    // Priority is not part of ECS identity (terraform-flows.md §7 decision 4).
+    // Priority is not part of ECS identity (docs/reference/terraform.md §7 decision 4).
     let api = Api::new();
     let sg = api.group(&[]).await;
     let rule: &[(&str, &str)] = &[
@@ -218,7 +218,7 @@ async fn one_invalid_rule_rejects_the_whole_call() {
 
 #[tokio::test]
 async fn the_rule_limit_answers_authorization_limit_exceed_and_adds_nothing() {
-    // 200 rules per group by default (semantics.md §5 #5), configurable; 403 on Authorize (§5 #7).
+    // 200 rules per group by default (docs/reference/conflicts.md #5), configurable; 403 on Authorize (§5 #7).
     let api = Api::with(sgmock::Config {
         rule_limit: 3,
         ..Default::default()
@@ -317,7 +317,7 @@ async fn a_basic_group_takes_at_most_twenty_group_peer_rules() {
 
 #[tokio::test]
 async fn group_peers_render_name_and_empty_owner_for_the_same_account() {
-    // terraform-flows.md S2b: same-account references report an empty owner; a CIDR wins over a group.
+    // docs/reference/terraform.md S2b: same-account references report an empty owner; a CIDR wins over a group.
     let api = Api::new();
     let sg = api.group(&[]).await;
     let peer = api.group(&[("SecurityGroupName", "peer-group")]).await;
@@ -367,7 +367,7 @@ async fn group_peers_render_name_and_empty_owner_for_the_same_account() {
             permission(
                 json!({"SecurityGroupRuleId": ids[1], "PortRange": "23/23", "SourceGroupId": peer, "SourceGroupName": "peer-group"})
             ),
-            // Cross-account: the owner is echoed (terraform-flows.md S2b step 4).
+            // Cross-account: the owner is echoed (docs/reference/terraform.md S2b step 4).
             permission(
                 json!({"SecurityGroupRuleId": ids[2], "PortRange": "24/24", "SourceGroupId": "sg-elsewhere", "SourceGroupOwnerAccount": "99887766"})
             ),
@@ -531,7 +531,7 @@ async fn group_peer_checks_self_vpc_network_type_and_enterprise() {
 
 #[tokio::test]
 async fn nic_type_is_intranet_on_vpc_groups_and_defaults_to_internet_on_classic_ones() {
-    // semantics.md §1.7 / §5 #20: VPC rules are always intranet; classic rules default to internet,
+    // docs/reference/ecs.md §1.7 / §5 #20: VPC rules are always intranet; classic rules default to internet,
     // and a group peer must be intranet ("NicType is required or NicType expects intranet").
     let api = Api::new();
     let vpc = api.group(&[]).await;
@@ -636,7 +636,7 @@ async fn nic_type_is_intranet_on_vpc_groups_and_defaults_to_internet_on_classic_
 
 #[tokio::test]
 async fn ipv6_peers_are_stored_compressed_and_match_any_spelling() {
-    // terraform-flows.md S2c: RFC 5952, lower case, host bits kept, prefix kept.
+    // docs/reference/terraform.md S2c: RFC 5952, lower case, host bits kept, prefix kept.
     let api = Api::new();
     let sg = api.group(&[]).await;
     authorize(

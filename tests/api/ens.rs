@@ -9,7 +9,7 @@ use crate::support::*;
 /// (parameters, expected code, expected message)
 type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
 
-/// Terraform's acceptance-test rules (terraform-flows.md S4 step 1), in its compact JSON.
+/// Terraform's acceptance-test rules (docs/reference/terraform.md S4 step 1), in its compact JSON.
 const TF_RULES: &str = r#"[{"Description":"test ingress v4 rule","DestCidrIp":"0.0.0.0/0","Direction":"ingress","IpProtocol":"TCP","Policy":"Accept","PortRange":"80/80","Priority":1,"SourceCidrIp":"10.0.0.0/8","SourcePortRange":"80/80"},{"Description":"test ingress v6 rule","Direction":"ingress","IpProtocol":"TCP","Ipv6DestCidrIp":"::/0","Ipv6SourceCidrIp":"2001:db8::/32","Policy":"Accept","PortRange":"80/80","Priority":1,"SourcePortRange":"80/80"},{"DestCidrIp":"0.0.0.0/0","Direction":"egress","IpProtocol":"TCP","Policy":"Drop","PortRange":"443/443","Priority":2,"SourceCidrIp":"0.0.0.0/0"}]"#;
 
 fn tf_rules_read_back() -> Vec<serde_json::Value> {
@@ -55,7 +55,7 @@ async fn create_security_group_with_permissions_reads_back_every_rule_verbatim()
 
 #[tokio::test]
 async fn the_permissions_json_is_parsed_whatever_its_spacing_key_order_or_escapes() {
-    // clients.md §3: the legacy SDK uses json.dumps (", " / ": ", \uXXXX escapes); key order varies.
+    // docs/reference/clients.md §3: the legacy SDK uses json.dumps (", " / ": ", \uXXXX escapes); key order varies.
     let api = Api::new();
     let legacy = r#"[{"Priority": 5, "PortRange": "22/22", "Policy": "accept", "IpProtocol": "tcp", "Direction": "ingress", "SourceCidrIp": "1.2.3.4", "Description": "caf\u00e9 rule"}]"#;
     let sg = api.ens_group(&[("Permissions", legacy)]).await;
@@ -82,7 +82,7 @@ async fn the_permissions_json_is_parsed_whatever_its_spacing_key_order_or_escape
 
 #[tokio::test]
 async fn a_flattened_permissions_list_is_accepted_too() {
-    // pop-core flattens a raw JS array to Permissions.1.Direction=… (clients.md §1).
+    // pop-core flattens a raw JS array to Permissions.1.Direction=… (docs/reference/clients.md §1).
     let api = Api::new();
     let sg = api.ens_group(&[]).await;
     api.ens(
@@ -124,7 +124,7 @@ async fn create_security_group_refuses_bad_rules_and_creates_nothing() {
          "InvalidParameter.Description", "The specified field Permissions.1.Description invalid. Please check it again."),
         (r#"[{"Direction":"ingress","IpProtocol":"TCP","PortRange":"80/80","Policy":"Accept","Priority":[1]}]"#,
          "InvalidParameter", "The errorMessage is Permissions.1.Priority must be a string or a number. Please check it again."),
-        // Two rules differing only in Description are the same rule (terraform-flows.md §7 decision 6).
+        // Two rules differing only in Description are the same rule (docs/reference/terraform.md §7 decision 6).
         (r#"[{"Direction":"ingress","IpProtocol":"TCP","PortRange":"80/80","Policy":"Accept","Priority":1,"Description":"one"},{"Direction":"ingress","IpProtocol":"tcp","PortRange":"80/80","Policy":"accept","Priority":1,"Description":"two"}]"#,
          "SecurityGroupRuleConflict.Duplicated", "The SecurityGroup rule already exists: Permissions contains the same rule twice."),
     ];
@@ -259,7 +259,7 @@ async fn modify_security_group_attribute_sets_and_clears_name_and_description() 
         ),
         (json!("after"), json!("Second one"))
     );
-    // Terraform sends "" for a removed name or description (terraform-flows.md §3.3).
+    // Terraform sends "" for a removed name or description (docs/reference/terraform.md §3.3).
     assert_eq!(
         api.ens(
             "ModifySecurityGroupAttribute",
@@ -302,7 +302,7 @@ async fn modify_security_group_attribute_sets_and_clears_name_and_description() 
 
 #[tokio::test]
 async fn a_deleted_group_is_not_found_at_once_with_400() {
-    // ENS answers not-found with 400 (seeds; semantics.md §5 #3); terraform-flows.md H8.
+    // ENS answers not-found with 400 (seeds; docs/reference/conflicts.md #3); docs/reference/terraform.md H8.
     let api = Api::new();
     let sg = api.ens_group(&[]).await;
     assert_eq!(
@@ -488,7 +488,7 @@ async fn revoke_security_group_removes_an_inbound_rule() {
 async fn delete_security_group_permissions_follows_its_seed_page() {
     let api = Api::new();
     let sg = api.ens_group(&[("Permissions", TF_RULES)]).await;
-    // Terraform sends back what Describe returned, without Description (terraform-flows.md S4 step 5).
+    // Terraform sends back what Describe returned, without Description (docs/reference/terraform.md S4 step 5).
     let back = r#"[{"DestCidrIp":"0.0.0.0/0","Direction":"ingress","IpProtocol":"TCP","Policy":"Accept","PortRange":"80/80","Priority":1,"SourceCidrIp":"10.0.0.0/8","SourcePortRange":"80/80"},
                    {"Direction":"egress","IpProtocol":"TCP","Policy":"Drop","PortRange":"443/443","Priority":2,"SourceCidrIp":"0.0.0.0/0","DestCidrIp":"0.0.0.0/0"}]"#;
     assert_eq!(
@@ -673,7 +673,7 @@ async fn ens_and_ecs_groups_do_not_see_each_other() {
         api.ens("DescribeSecurityGroups", &[]).await.ok()["TotalCount"],
         1
     );
-    // The legacy Python SDK adds RegionId to ENS calls too; it is ignored (clients.md §3).
+    // The legacy Python SDK adds RegionId to ENS calls too; it is ignored (docs/reference/clients.md §3).
     assert_eq!(
         api.ens("DescribeSecurityGroups", &[("RegionId", "cn-hangzhou")])
             .await

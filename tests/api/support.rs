@@ -178,7 +178,7 @@ pub fn empty_ok() -> Value {
 }
 
 /// One `Permissions.Permission` element as ECS renders it: every documented field, `""` where it does
-/// not apply (semantics.md §1.4), with `fields` overriding.
+/// not apply (docs/reference/ecs.md §1.4), with `fields` overriding.
 pub fn permission(fields: Value) -> Value {
     let mut base: Map<String, Value> = serde_json::from_value(json!({
         "SecurityGroupRuleId": "", "Direction": "ingress", "IpProtocol": "TCP", "PortRange": "",

@@ -1,4 +1,4 @@
-//! Terraform's Alibaba provider flows (api/terraform-flows.md §5), replayed with the provider's own
+//! Terraform's Alibaba provider flows (api/docs/reference/terraform.md §5), replayed with the provider's own
 //! transports: T1 (POST, business parameters in a form body), T2 (POST, query only), T3 (GET).
 
 use axum::body::Body;

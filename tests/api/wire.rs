@@ -38,7 +38,7 @@ async fn every_answer_carries_an_upper_case_uuid_request_id_and_json_content_typ
 
 #[tokio::test]
 async fn success_bodies_never_carry_a_code() {
-    // pop-core treats any body with a Code as an error (clients.md §5).
+    // pop-core treats any body with a Code as an error (docs/reference/clients.md §5).
     let api = Api::new();
     let sg = api.group(&[]).await;
     for a in [
@@ -61,7 +61,7 @@ async fn success_bodies_never_carry_a_code() {
 
 #[tokio::test]
 async fn parameters_come_from_the_query_and_a_form_body_together() {
-    // tea-rpc: signature parameters in the query, business parameters in the body (terraform-flows.md §0.1).
+    // tea-rpc: signature parameters in the query, business parameters in the body (docs/reference/terraform.md §0.1).
     let api = Api::new();
     let req = Request::post(
         "/?Action=CreateSecurityGroup&Format=json&Version=2014-05-26&SignatureNonce=abc",
@@ -89,7 +89,7 @@ async fn parameters_come_from_the_query_and_a_form_body_together() {
 
 #[tokio::test]
 async fn action_and_version_may_come_from_the_x_acs_headers_only() {
-    // ACS3 clients send Action and Version only as headers (clients.md §1).
+    // ACS3 clients send Action and Version only as headers (docs/reference/clients.md §1).
     let api = Api::new();
     let req = Request::post("/?RegionId=cn-hangzhou&SecurityGroupName=hdr")
         .header("x-acs-action", "CreateSecurityGroup")
@@ -219,7 +219,7 @@ async fn gateway_errors_for_action_version_method_and_path() {
 
 #[tokio::test]
 async fn parameters_the_sdks_send_but_we_do_not_use_are_ignored() {
-    // OwnerId etc. exist on almost every ECS action and can be accepted and ignored (inventory.md).
+    // OwnerId etc. exist on almost every ECS action and can be accepted and ignored (docs/reference/ecs.md §1.0).
     let api = Api::new();
     let a = api
         .ecs(

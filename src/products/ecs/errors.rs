@@ -1,7 +1,8 @@
 //! The ECS error table: each failure to its documented `(HTTP status, Code, Message)`.
 //!
 //! Sources: the three ECS seed pages (the spec for RevokeSecurityGroup, RevokeSecurityGroupEgress and
-//! ModifySecurityGroupEgressRule) and semantics.md Part 1 for the other actions. Where an action's
+//! ModifySecurityGroupEgressRule; docs/reference/pages.md) and docs/reference/ecs.md for the other
+//! actions. Where an action's
 //! own page documents a different code for the same failure, the action decides (`action` below).
 
 use crate::domain::values::Problem;

@@ -13,7 +13,7 @@ use super::super::paging::Paging;
 use super::super::{body, decode_token, encode_token, Ctx, Failure, Reply};
 use super::{group_id, render, scope};
 
-/// The account's default resource group (every account has one; terraform-flows.md S1 step 5
+/// The account's default resource group (every account has one; docs/reference/terraform.md S1 step 5
 /// expects a non-empty `ResourceGroupId`).
 const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmdefault00000";
 
@@ -100,7 +100,7 @@ fn bad(name: &str, hint: &'static str) -> Failure {
 
 /// DescribeSecurityGroups: filters, then either token paging (`MaxResults` ≤ 100, default 10;
 /// no `TotalCount`) or page paging (`PageNumber`/`PageSize` ≤ 50, default 10, with `TotalCount`),
-/// never both. Sorted by group id, descending (semantics.md §1.3).
+/// never both. Sorted by group id, descending (docs/reference/ecs.md §1.3).
 pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
@@ -183,7 +183,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
 }
 
 /// DescribeSecurityGroupAttribute. Without `MaxResults` every rule comes back in one answer
-/// (terraform-flows.md F5; the documented default of 500 would also cover the default limit of 200).
+/// (docs/reference/terraform.md F5; the documented default of 500 would also cover the default limit of 200).
 pub fn describe_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
@@ -253,7 +253,7 @@ fn region_of(scope: &Scope) -> String {
 }
 
 /// ModifySecurityGroupAttribute: a parameter left out leaves its field alone; an empty
-/// `Description=` clears the description (terraform-flows.md §7 decision 3); an empty name is
+/// `Description=` clears the description (docs/reference/terraform.md §7 decision 3); an empty name is
 /// treated as left out (names must be at least 2 characters).
 pub fn modify_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;

@@ -49,7 +49,7 @@ static ACTIONS: &[(&str, Handler)] = &[
 
 /// ECS rules: IPv6 compressed, a peer required, groups and prefix lists as peers, Description 1–512
 /// characters when sent. An empty `Description=` counts as not sent, so a revoke that carries one is
-/// never refused for it (terraform-flows.md S2a step 9); Description is never part of a match.
+/// never refused for it (docs/reference/terraform.md S2a step 9); Description is never part of a match.
 const RULES: Dialect = Dialect {
     ipv6_text: Ipv6Text::Compressed,
     require_peer: true,
@@ -58,7 +58,7 @@ const RULES: Dialect = Dialect {
     distinct_sides: true,
 };
 
-/// At most 100 rules per call (`Permissions.N`, N 1–100, inventory.md).
+/// At most 100 rules per call (`Permissions.N`, N 1–100, docs/reference/ecs.md §1.14).
 const MAX_PERMISSIONS: usize = 100;
 
 /// `RegionId`: required on every action but DescribeRegions; must be a known region.

@@ -66,7 +66,7 @@ pub fn is_known(region: &str) -> bool {
 }
 
 /// DescribeRegions: no RegionId needed; `AcceptLanguage` picks the `LocalName` language
-/// (`zh-CN` default, `en-US`, `ja`; semantics.md §1.13).
+/// (`zh-CN` default, `en-US`, `ja`; docs/reference/ecs.md §1.13).
 pub fn describe_regions(ctx: &Ctx) -> Result<Reply, Failure> {
     let english = match ctx.params.present("AcceptLanguage") {
         None | Some("zh-CN") => false,

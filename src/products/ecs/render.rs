@@ -1,4 +1,4 @@
-//! ECS response shapes (inventory.md; semantics.md §1.3, §1.4): list wrappers as objects
+//! ECS response shapes (docs/reference/ecs.md §1.3, §1.4): list wrappers as objects
 //! (`{"Permission": [...]}`), fields that do not apply as `""`, rule Priority a string.
 //!
 //! Rules are written through borrowed structs straight to JSON: a describe of a 1,000-rule group
@@ -15,7 +15,7 @@ use crate::domain::values::{Family, GroupType, PortRange};
 use crate::products::json::{shown, shown_or_empty};
 use crate::timefmt::Iso;
 
-/// Private-IP capacity of a group (semantics.md §1.14): basic VPC 2000, classic 1000, enterprise 65536.
+/// Private-IP capacity of a group (docs/reference/ecs.md §1.14): basic VPC 2000, classic 1000, enterprise 65536.
 fn capacity(g: &Group) -> i64 {
     match (g.kind, g.is_vpc()) {
         (GroupType::Enterprise, _) => 65536,
@@ -70,7 +70,7 @@ fn side<'a>(state: &'a State, holder: &Group, peer: Option<&'a Peer>) -> Side<'a
             ..Side::default()
         },
         Some(Peer::Group(g)) => match &g.owner {
-            // Same-account references report an empty owner (terraform-flows.md S2b, D8).
+            // Same-account references report an empty owner (docs/reference/terraform.md S2b, D8).
             None => Side {
                 group: &g.id,
                 group_name: state
@@ -105,7 +105,7 @@ struct Permission<'a> {
     #[serde(serialize_with = "shown_or_empty")]
     source_port_range: Option<PortRange>,
     policy: &'static str,
-    /// A string, as the current doc and the SDK model type it (semantics.md §5 #13).
+    /// A string, as the current doc and the SDK model type it (docs/reference/conflicts.md #13).
     #[serde(serialize_with = "shown")]
     priority: u8,
     nic_type: &'static str,

@@ -12,7 +12,7 @@ use super::{drafts, group_id, rule_inputs, scope, RULES};
 const MAX_RULE_IDS: usize = 100;
 
 /// AuthorizeSecurityGroup[Egress]: all rules valid or none applied; a rule that already exists is
-/// a silent success (every doc version, semantics.md §1.7).
+/// a silent success (every doc version, docs/reference/ecs.md §1.7).
 fn authorize(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
@@ -80,7 +80,7 @@ pub fn revoke_egress(ctx: &Ctx) -> Result<Reply, Failure> {
 /// ModifySecurityGroupRule / ModifySecurityGroupEgressRule (seed ModifySecurityGroupEgressRule):
 /// with `SecurityGroupRuleId` the rule changes in place under the documented limits; without it the
 /// rule is found by its identity (IpProtocol and PortRange then required) and only its Description
-/// changes — the call Terraform sends (terraform-flows.md §2.3).
+/// changes — the call Terraform sends (docs/reference/terraform.md §2.3).
 fn modify(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;

@@ -1,6 +1,6 @@
 //! The ECS resource-tag and resource-group actions, for security groups: TagResources,
 //! UntagResources and JoinResourceGroup. Terraform's `alicloud_security_group` update path calls
-//! them (terraform-flows.md §1.3 steps 4–5); other resource types are not emulated.
+//! them (docs/reference/terraform.md §1.3 steps 4–5); other resource types are not emulated.
 
 use crate::domain::names::check_tags;
 use crate::domain::DomainError;

@@ -13,8 +13,8 @@ use super::super::paging::Paging;
 use super::super::{body, Ctx, Failure, Reply};
 use super::{drafts, flat_rule, group_id, json_rules, render, scope, FLAT_RULES, JSON_RULES};
 
-/// Name: 2–128 characters, a letter first, letters, digits, `:` `_` `-` (no `.` on ENS, semantics.md
-/// §2.1). Description: 2–256 characters, a letter first, not `http(s)://`.
+/// Name: 2–128 characters, a letter first, letters, digits, `:` `_` `-` (no `.` on ENS,
+/// docs/reference/ens.md §2.1). Description: 2–256 characters, a letter first, not `http(s)://`.
 fn check_name_and_description(
     name: Option<&str>,
     description: Option<&str>,
@@ -60,7 +60,7 @@ pub fn delete(ctx: &Ctx) -> Result<Reply, Failure> {
 }
 
 /// DescribeSecurityGroups: `PageNumber`/`PageSize` (≤ 50) with `TotalCount` as documented, and
-/// `MaxResults`/`NextToken` as Terraform's data source sends them (terraform-flows.md §7 decision 1);
+/// `MaxResults`/`NextToken` as Terraform's data source sends them (docs/reference/terraform.md §7 decision 1);
 /// the token always ends empty.
 pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
@@ -90,7 +90,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
 }
 
 /// DescribeSecurityGroupAttribute: the group and all its rules, readable the moment it is created
-/// and not found the moment it is deleted (terraform-flows.md H7, H8).
+/// and not found the moment it is deleted (docs/reference/terraform.md H7, H8).
 pub fn describe_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
     let scope = scope(ctx);
@@ -107,7 +107,7 @@ pub fn describe_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
 }
 
 /// ModifySecurityGroupAttribute: a parameter left out leaves its field alone; an empty one clears it
-/// (Terraform sends `""` for a removed name or description, terraform-flows.md §3.3, §7 decision 3).
+/// (Terraform sends `""` for a removed name or description, docs/reference/terraform.md §3.3, §7 decision 3).
 pub fn modify_attribute(ctx: &Ctx) -> Result<Reply, Failure> {
     let p = ctx.params;
     let id = group_id(ctx)?;

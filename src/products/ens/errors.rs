@@ -1,5 +1,5 @@
 //! The ENS error table. Every documented ENS error is HTTP 400, not-found included (the two ENS seed
-//! pages; semantics.md §2.9, §5 #3). Codes follow the seeds: `MissingParameter`, `InvalidParameter`,
+//! pages; docs/reference/ens.md §2.9, §5 #3). Codes follow the seeds: `MissingParameter`, `InvalidParameter`,
 //! `InvalidParameter.<Field>`, `InvalidSecurityGroupId.NotFound`, `SecurityGroupRuleConflict.Duplicated`,
 //! `SecurityGroupRule.NotFound`, `AuthorizationLimitExceed`.
 

@@ -1,5 +1,5 @@
 //! ENS (API version 2017-11-10): the same groups and rules as ECS behind other names, encodings and
-//! error conventions (semantics.md Part 2). No RegionId; `Permissions` is one parameter holding a JSON
+//! error conventions (docs/reference/ens.md). No RegionId; `Permissions` is one parameter holding a JSON
 //! array; no rule ids; Priority is part of a rule's identity; an identical rule is refused and removing
 //! a rule that does not exist is an error; every error is HTTP 400.
 
@@ -49,9 +49,9 @@ static ACTIONS: &[(&str, Handler)] = &[
     ),
 ];
 
-/// ENS rules: CIDRs only, echoed verbatim, IPv6 included (terraform-flows.md D10); Description 2–256
+/// ENS rules: CIDRs only, echoed verbatim, IPv6 included (docs/reference/terraform.md D10); Description 2–256
 /// characters (CreateSecurityGroupPermissions doc); the same block may be source and destination
-/// (terraform-flows.md S4 rule 3).
+/// (docs/reference/terraform.md S4 rule 3).
 const JSON_RULES: Dialect = Dialect {
     ipv6_text: Ipv6Text::Verbatim,
     require_peer: false,
@@ -61,7 +61,7 @@ const JSON_RULES: Dialect = Dialect {
 };
 
 /// The flat Authorize/Revoke actions: their one CIDR (`SourceCidrIp` inbound, `DestCidrIp` outbound)
-/// is required (semantics.md §5 #24).
+/// is required (docs/reference/conflicts.md #24).
 const FLAT_RULES: Dialect = Dialect {
     require_peer: true,
     ..JSON_RULES
@@ -86,7 +86,7 @@ fn invalid(name: String, expected: &'static str) -> Failure {
 }
 
 /// One rule object's field as text. Strings as they are, numbers as their digits (Priority is a JSON
-/// number); an empty string is refused — ENS rejects empty attributes (semantics.md §2.0).
+/// number); an empty string is refused — ENS rejects empty attributes (docs/reference/ens.md §2.0).
 fn json_field(
     obj: &serde_json::Map<String, Value>,
     field: &str,
@@ -104,7 +104,7 @@ fn json_field(
 }
 
 /// The rules of a `Permissions` parameter: one JSON array of objects, whatever its spacing or key
-/// order (clients.md §3). A flattened `Permissions.N.Field` list is accepted too (what pop-core sends
+/// order (docs/reference/clients.md §3). A flattened `Permissions.N.Field` list is accepted too (what pop-core sends
 /// for a raw array). `with_description`: DeleteSecurityGroupPermissions takes no Description.
 fn json_rules(
     ctx: &Ctx,

@@ -1,4 +1,4 @@
-//! ENS response shapes (inventory.md, ENS sections): no rule ids, `CreationTime` on rules, Priority
+//! ENS response shapes (docs/reference/ens.md §2.3, §2.4): no rule ids, `CreationTime` on rules, Priority
 //! and InstanceCount as JSON numbers, CIDRs exactly as sent.
 
 use serde::Serialize;
@@ -41,11 +41,11 @@ struct Permission<'a> {
     ip_protocol: &'static str,
     #[serde(serialize_with = "shown")]
     port_range: PortRange,
-    /// Left out stays empty (terraform-flows.md §7 decision 5).
+    /// Left out stays empty (docs/reference/terraform.md §7 decision 5).
     #[serde(serialize_with = "shown_or_empty")]
     source_port_range: Option<PortRange>,
     policy: &'static str,
-    /// A JSON number (terraform-flows.md F10).
+    /// A JSON number (docs/reference/terraform.md F10).
     priority: u8,
     source_cidr_ip: &'a str,
     dest_cidr_ip: &'a str,

@@ -51,7 +51,7 @@ test('@alicloud/ecs20140526', async (t) => {
       const after = await ecs.describeSecurityGroupAttribute(new Ecs.DescribeSecurityGroupAttributeRequest({ regionId: R, securityGroupId: sg }));
       assert.deepEqual(after.body.permissions.permission, []);
       await ecs.deleteSecurityGroup(new Ecs.DeleteSecurityGroupRequest({ regionId: R, securityGroupId: sg }));
-      // Errors reach the caller as the client's own error with code and HTTP status (clients.md §6).
+      // Errors reach the caller as the client's own error with code and HTTP status (docs/reference/clients.md §6).
       const err = await rejects(ecs.describeSecurityGroupAttribute(new Ecs.DescribeSecurityGroupAttributeRequest({ regionId: R, securityGroupId: sg })));
       assert.equal(err.code, 'InvalidSecurityGroupId.NotFound');
       assert.equal(err.statusCode, 404);

@@ -32,7 +32,7 @@ test('pop-core', async (t) => {
         [['TCP', '22/22', '10.0.0.0/8', "a b/c*~+é!(')"]]);
       await ecs.request('RevokeSecurityGroup', { RegionId: R, SecurityGroupId: sg, SecurityGroupRuleId: [rules[0].SecurityGroupRuleId] }, opts);
       await ecs.request('DeleteSecurityGroup', { RegionId: R, SecurityGroupId: sg }, opts);
-      // pop-core raises an Error named <Code>Error carrying the code (clients.md §6).
+      // pop-core raises an Error named <Code>Error carrying the code (docs/reference/clients.md §6).
       const err = await rejects(ecs.request('DeleteSecurityGroup', { RegionId: R, SecurityGroupId: sg }, opts));
       assert.equal(err.code, 'InvalidSecurityGroup.NotFound');
       assert.equal(err.name, 'InvalidSecurityGroup.NotFoundError');
@@ -40,7 +40,7 @@ test('pop-core', async (t) => {
 
     await t.test(`ENS lifecycle with ${method}`, async () => {
       const opts = { method };
-      // ENS Permissions is one JSON string; pop-core needs the caller to stringify it (clients.md §3).
+      // ENS Permissions is one JSON string; pop-core needs the caller to stringify it (docs/reference/clients.md §3).
       const perms = JSON.stringify([{ Direction: 'ingress', IpProtocol: 'TCP', PortRange: '80/80', Policy: 'Accept', Priority: 1, SourceCidrIp: '10.0.0.0/8' }]);
       const { SecurityGroupId: sg } = await ens.request('CreateSecurityGroup', { SecurityGroupName: 'pop-ens', Permissions: perms }, opts);
       await ens.request('AuthorizeSecurityGroupEgress', { SecurityGroupId: sg, IpProtocol: 'udp', PortRange: '53/53', DestCidrIp: '8.8.8.8' }, opts);

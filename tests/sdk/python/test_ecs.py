@@ -1,6 +1,6 @@
 """The official Python SDK alibabacloud-ecs20140526 driving sgmock through the security-group lifecycle.
 
-Each test names the documented behaviour it checks (api/semantics.md, the ECS seed pages).
+Each test names the documented behaviour it checks (docs/reference/ecs.md, the ECS seed pages in docs/reference/pages.md).
 """
 
 import re
@@ -62,7 +62,7 @@ def test_group_lifecycle_create_describe_modify_delete(ecs):
     ecs.modify_security_group_attribute(
         m.ModifySecurityGroupAttributeRequest(region_id=R, security_group_id=sg, security_group_name="sdk-web2", description="")
     )
-    # InnerAccessPolicy is case-insensitive on input, capitalised on output (semantics.md §1.6).
+    # InnerAccessPolicy is case-insensitive on input, capitalised on output (docs/reference/ecs.md §1.6).
     ecs.modify_security_group_policy(
         m.ModifySecurityGroupPolicyRequest(region_id=R, security_group_id=sg, inner_access_policy="drop")
     )
@@ -113,7 +113,7 @@ def test_rule_lifecycle_authorize_describe_modify_revoke(ecs):
     ]
     assert ingress[0].description == "a b/c*~+é!(')"
     egress = rules_of(ecs, sg, direction="egress")
-    # IPv6 comes back compressed and lower case, host bits kept (semantics.md §4.1).
+    # IPv6 comes back compressed and lower case, host bits kept (docs/reference/rules.md §4.1).
     assert [(r.direction, r.ipv_6dest_cidr_ip) for r in egress] == [("egress", "2001:db8::1/64")]
 
     # An identical Authorize succeeds and adds nothing (every AuthorizeSecurityGroup doc version).
@@ -126,7 +126,7 @@ def test_rule_lifecycle_authorize_describe_modify_revoke(ecs):
     )
     assert len(rules_of(ecs, sg)) == 3
 
-    # ModifySecurityGroupRule without a rule id changes the matching rule's description (semantics.md §1.9).
+    # ModifySecurityGroupRule without a rule id changes the matching rule's description (docs/reference/ecs.md §1.9).
     ecs.modify_security_group_rule(
         m.ModifySecurityGroupRuleRequest(
             region_id=R, security_group_id=sg, ip_protocol="tcp", port_range="22/22", source_cidr_ip="10.0.0.0/8", description="ssh"

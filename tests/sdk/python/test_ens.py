@@ -1,6 +1,6 @@
 """The official Python SDK alibabacloud-ens20171110 driving sgmock's ENS security groups.
 
-Each test names the documented behaviour it checks (api/semantics.md Part 2, the ENS seed pages).
+Each test names the documented behaviour it checks (docs/reference/ens.md, the ENS seed pages in docs/reference/pages.md).
 """
 
 import pytest
@@ -37,7 +37,7 @@ def test_group_lifecycle_with_embedded_permissions(ens):
         )
     ).body.security_group_id
     rules = rules_of(ens, sg)
-    # Priority is a number, IpProtocol upper case, Policy capitalised, CIDRs as sent (semantics.md §2.0).
+    # Priority is a number, IpProtocol upper case, Policy capitalised, CIDRs as sent (docs/reference/ens.md §2.0).
     assert [(r.direction, r.ip_protocol, r.port_range, r.policy, r.priority, r.source_cidr_ip, r.dest_cidr_ip, r.description) for r in rules] == [
         ("ingress", "TCP", "80/80", "Accept", 1, "10.0.0.0/8", "", "web"),
         ("egress", "ALL", "-1/-1", "Drop", 2, "", "0.0.0.0/0", ""),
@@ -104,7 +104,7 @@ def test_create_and_delete_security_group_permissions(ens):
         )
     )
     rules = rules_of(ens, sg)
-    # ENS echoes IPv6 verbatim (terraform-flows.md D10).
+    # ENS echoes IPv6 verbatim (docs/reference/terraform.md D10).
     assert [(r.ipv_6source_cidr_ip, r.priority, r.description) for r in rules] == [("2001:DB8::/32", 10, "v6 in"), ("", 1, "")]
     # ICMP with an IPv6 address is refused with the seed's conflict code.
     err = error_of(

@@ -87,11 +87,11 @@ def test_ecs_lifecycle(client, sgmock_addr):
 def test_ens_lifecycle(client, sgmock_addr):
     create = EnsCreateSecurityGroupRequest.CreateSecurityGroupRequest()
     create.set_SecurityGroupName("legacy-ens")
-    # The legacy request class json.dumps()es the list: ", " / ": " separators (clients.md §3).
+    # The legacy request class json.dumps()es the list: ", " / ": " separators (docs/reference/clients.md §3).
     create.set_Permissions([{"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "80/80", "Policy": "Accept", "Priority": 1, "SourceCidrIp": "10.0.0.0/8"}])
     sg = call(client, create, sgmock_addr)["SecurityGroupId"]
 
-    # No request class for Create/DeleteSecurityGroupPermissions: CommonRequest (clients.md §2).
+    # No request class for Create/DeleteSecurityGroupPermissions: CommonRequest (docs/reference/clients.md §2).
     perms = CommonRequest(domain=sgmock_addr, version="2017-11-10", action_name="CreateSecurityGroupPermissions", product="Ens")
     perms.set_method("POST")
     perms.add_query_param("SecurityGroupId", sg)
