@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -108,6 +109,21 @@ pub async fn require_token(
     resp
 }
 
+/// A query string the route cannot read: a JSON error like every other admin error (axum's own
+/// rejection is plain text).
+fn bad_query(e: QueryRejection) -> Response {
+    error(StatusCode::BAD_REQUEST, "InvalidQuery", e.body_text())
+}
+
+/// An admin route called with a method it does not have.
+pub async fn method_not_allowed(req: axum::extract::Request) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        format!("{} is not a method of {}", req.method(), req.uri().path()),
+    )
+}
+
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
         status,
@@ -160,7 +176,14 @@ struct ResetQuery {
 
 /// Empty state, or one account's part of it. Faults and the request log are cleared with a full
 /// reset; ids keep counting so they never repeat.
-async fn reset(State(app): State<Arc<App>>, Query(q): Query<ResetQuery>) -> Response {
+async fn reset(
+    State(app): State<Arc<App>>,
+    q: Result<Query<ResetQuery>, QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return bad_query(e),
+    };
     let account = q.account.filter(|a| !a.is_empty());
     if app.reset(account.as_deref()).is_err() {
         // The cause is logged by the store; file paths are not answered.
@@ -238,6 +261,31 @@ async fn put_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, "InvalidFault", e.to_string()),
     };
+    if let Err(e) = crate::faults::Faults::validate(&specs) {
+        return error(StatusCode::BAD_REQUEST, "InvalidFault", e);
+    }
+    // A rule naming no action would silently never fire.
+    for (i, spec) in specs.iter().enumerate() {
+        if let Some(action) = &spec.action {
+            if let Err(close) = crate::products::check_action(spec.product.as_deref(), action) {
+                let product = spec
+                    .product
+                    .as_deref()
+                    .map(|p| format!(" in product {p}"))
+                    .unwrap_or_default();
+                let hint = if close.is_empty() {
+                    String::new()
+                } else {
+                    format!("; did you mean {}?", close.join(", "))
+                };
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidFault",
+                    format!("faults[{i}]: there is no action {action:?}{product}{hint}"),
+                );
+            }
+        }
+    }
     if let Err(e) = app.faults.set(specs) {
         return error(StatusCode::BAD_REQUEST, "InvalidFault", e);
     }
@@ -254,7 +302,14 @@ struct RequestsQuery {
     limit: Option<usize>,
 }
 
-async fn requests(State(app): State<Arc<App>>, Query(q): Query<RequestsQuery>) -> Response {
+async fn requests(
+    State(app): State<Arc<App>>,
+    q: Result<Query<RequestsQuery>, QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return bad_query(e),
+    };
     let limit = q.limit.unwrap_or(crate::requests::CAPACITY);
     Json(app.requests.recent(limit)).into_response()
 }

@@ -27,11 +27,11 @@ pub struct Config {
     pub access_keys: Vec<AccessKey>,
 
     /// Rules per security group, inbound and outbound together (Alibaba: 200).
-    #[arg(long, env = "SGMOCK_RULE_LIMIT", default_value_t = 200)]
+    #[arg(long, env = "SGMOCK_RULE_LIMIT", default_value_t = 200, value_parser = at_least_one)]
     pub rule_limit: usize,
 
     /// Security groups per account and region (Alibaba: "at least 100").
-    #[arg(long, env = "SGMOCK_GROUP_QUOTA", default_value_t = 100)]
+    #[arg(long, env = "SGMOCK_GROUP_QUOTA", default_value_t = 100, value_parser = at_least_one)]
     pub group_quota: usize,
 
     /// Seed for generated ids and probabilistic faults, so a run can be reproduced.
@@ -44,7 +44,8 @@ pub struct Config {
     pub state_file: Option<PathBuf>,
 
     /// fsync the journal on every write (also survives power loss; costs a disk flush per write).
-    #[arg(long, env = "SGMOCK_FSYNC")]
+    /// The variable takes the usual spellings: 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "SGMOCK_FSYNC", value_parser = clap::builder::BoolishValueParser::new())]
     pub fsync: bool,
 
     /// Start even though a journal record is damaged: copy the journal to PATH.journal.damaged-TIME,
@@ -88,6 +89,26 @@ pub struct Config {
     /// Probe `http://LISTEN/_sgmock/health` and exit 0 if it answers 200 (for container health checks).
     #[arg(long)]
     pub health_check: bool,
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a whole number of at least 1")),
+    }
+}
+
+/// What to warn about at start, besides exposure: settings that make every request fail.
+pub fn startup_warnings(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    if config.auth == AuthMode::Verify && config.access_keys.is_empty() {
+        out.push(
+            "--auth verify without any --access-key: every signed request will be refused with \
+             InvalidAccessKeyId.NotFound. Add --access-key ID:SECRET (or SGMOCK_ACCESS_KEYS)."
+                .to_string(),
+        );
+    }
+    out
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
@@ -203,6 +224,21 @@ mod tests {
         assert_eq!(exposure_warning(any, true), None);
         assert_eq!(exposure_warning(local, false), None);
         assert_eq!(exposure_warning(local6, false), None);
+    }
+
+    #[test]
+    fn flags_refuse_zero_limits_and_warn_about_verify_without_keys() {
+        let parse = |args: &[&str]| {
+            Config::try_parse_from(std::iter::once("sgmock").chain(args.iter().copied()))
+        };
+        assert!(parse(&["--rule-limit", "0"]).is_err());
+        assert!(parse(&["--group-quota", "0"]).is_err());
+        assert_eq!(parse(&["--rule-limit", "1"]).unwrap().rule_limit, 1);
+        let verify = parse(&["--auth", "verify"]).unwrap();
+        assert_eq!(startup_warnings(&verify).len(), 1);
+        assert!(startup_warnings(&verify)[0].starts_with("--auth verify without any --access-key"));
+        let keyed = parse(&["--auth", "verify", "--access-key", "a:b"]).unwrap();
+        assert!(startup_warnings(&keyed).is_empty());
     }
 
     #[test]

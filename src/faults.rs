@@ -150,11 +150,17 @@ impl Faults {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Replace the rules (all valid, or nothing changes).
-    pub fn set(&self, specs: Vec<FaultSpec>) -> Result<(), String> {
+    /// Check rules without setting them: the first problem, as `faults[i]: …`.
+    pub fn validate(specs: &[FaultSpec]) -> Result<(), String> {
         for (i, s) in specs.iter().enumerate() {
             s.check().map_err(|e| format!("faults[{i}]: {e}"))?;
         }
+        Ok(())
+    }
+
+    /// Replace the rules (all valid, or nothing changes).
+    pub fn set(&self, specs: Vec<FaultSpec>) -> Result<(), String> {
+        Self::validate(&specs)?;
         self.lock().rules = specs
             .into_iter()
             .map(|spec| Rule {

@@ -101,6 +101,7 @@ impl App {
             if state.counts().1 == 0 {
                 let d = persist::read_fixtures(path)?;
                 persist::doc::load_into(&mut state, &d, clock())
+                    .and_then(|()| served_regions_only(&state))
                     .map_err(|e| format!("fixtures {}: {e}", path.display()))?;
                 seeded = true;
             }
@@ -150,6 +151,7 @@ impl App {
         let state = persist::read::read_state(document, limits, Some(seed), self.now())
             .map_err(ImportError::Invalid)?
             .state;
+        served_regions_only(&state).map_err(ImportError::Invalid)?;
         let (_, groups, rules) = state.counts();
         self.store.replace(state).map_err(ImportError::Storage)?;
         Ok((groups, rules))
@@ -162,6 +164,29 @@ impl App {
         // Writing JSON into memory cannot fail.
         let _ = persist::doc::write_doc(&mut out, &frozen, None);
         out
+    }
+}
+
+/// A state document's ECS groups must live in regions sgmock serves: elsewhere no request could
+/// reach them (`RegionId` is checked against the same list).
+fn served_regions_only(state: &DomainState) -> Result<(), String> {
+    use domain::group::Namespace;
+    let mut unknown: Vec<(&str, &str)> = state
+        .all_groups()
+        .filter_map(|g| match &g.scope.namespace {
+            Namespace::Region(r) if !products::ecs::is_served_region(r) => {
+                Some((g.scope.account.as_str(), r.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    unknown.sort_unstable();
+    match unknown.first() {
+        None => Ok(()),
+        Some((account, region)) => Err(format!(
+            "accounts.{account}.ecs.{region}: region {region:?} is not one sgmock serves (they are: {})",
+            products::ecs::served_regions().collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
@@ -187,6 +212,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", any(rpc_handler))
         .merge(admin::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(admin::method_not_allowed)
         .layer(axum::middleware::from_fn(admin::refuse_oversized))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -121,6 +121,9 @@ async fn main() -> ExitCode {
     {
         tracing::warn!("{warning}");
     }
+    for warning in sgmock::config::startup_warnings(&app.config) {
+        tracing::warn!("{warning}");
+    }
     let addr = local.map(|a| a.to_string()).unwrap_or_default();
     tracing::info!(
         %addr,

@@ -155,11 +155,19 @@ fn sigterm_stops_gracefully_with_a_snapshot_and_health_check_probes() {
             .len(),
         0
     );
+    // Nothing listens any more: the probe fails, and says so (captured, so a passing run does not
+    // print an alarming line).
     let probe = Command::new(env!("CARGO_BIN_EXE_sgmock"))
         .args(["--health-check", "--listen", &server.addr])
-        .status()
+        .output()
         .expect("probe");
-    assert!(!probe.success(), "nothing listens any more");
+    assert!(!probe.status.success());
+    assert!(
+        String::from_utf8_lossy(&probe.stderr)
+            .starts_with(&format!("sgmock: health check of {} failed: ", server.addr)),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
     let mut again = start(&state, &["--fsync"]);
     let (status, _) = ecs(
         &again.addr,
@@ -330,4 +338,59 @@ fn the_version_is_on_the_command_line_in_info_and_in_the_startup_log() {
         log.contains(&format!("sgmock {version} listening")),
         "{log}"
     );
+}
+
+#[test]
+fn sgmock_fsync_takes_the_usual_boolean_spellings() {
+    for (value, expected) in [
+        ("1", true),
+        ("yes", true),
+        ("on", true),
+        ("0", false),
+        ("off", false),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sgmock"))
+            .args(["--listen", "127.0.0.1:0"])
+            .env("SGMOCK_FSYNC", value)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("ready line");
+        let addr = line
+            .trim()
+            .strip_prefix("sgmock listening on ")
+            .unwrap_or_else(|| panic!("SGMOCK_FSYNC={value}: {line:?}"))
+            .to_string();
+        let (_, info) = get(&addr, "/_sgmock/info");
+        assert_eq!(info["config"]["fsync"], expected, "SGMOCK_FSYNC={value}");
+        child.kill().expect("kill");
+        let _ = child.wait();
+    }
+}
+
+#[test]
+fn an_empty_state_file_stops_the_start_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, b"").expect("touch");
+    let (code, stderr) = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--state-file",
+        state.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "sgmock: state file {} is empty: sgmock writes it whole (never empty), so it did not write \
+             this one. Remove it and sgmock creates it, or point --state-file elsewhere.\n",
+            state.display()
+        )
+    );
+    assert_eq!(std::fs::read(&state).expect("kept").len(), 0, "untouched");
 }

@@ -458,6 +458,17 @@ pub struct Rule {
 
 impl Rule {
     pub fn key(&self, identity: Identity) -> RuleKey {
+        // ECS: the other side's IPv4 CIDR defaults to 0.0.0.0/0 (RevokeSecurityGroup page:
+        // `DestCidrIp` "default 0.0.0.0/0"), so leaving it out and sending 0.0.0.0/0 name the same
+        // rule. The stored text is kept as sent; only the identity folds them (docs/fidelity.md).
+        let other = |side: Side, p: &Option<Peer>| -> Option<Peer> {
+            let any = matches!(p, Some(Peer::Cidr(c)) if c.text() == "0.0.0.0/0");
+            if identity == Identity::WithoutPriority && side != peer_side(self.direction) && any {
+                None
+            } else {
+                p.clone()
+            }
+        };
         RuleKey {
             direction: self.direction,
             protocol: self.protocol,
@@ -465,8 +476,8 @@ impl Rule {
             source_ports: self.source_ports,
             policy: self.policy,
             nic: self.nic,
-            source: self.source.clone(),
-            dest: self.dest.clone(),
+            source: other(Side::Source, &self.source),
+            dest: other(Side::Dest, &self.dest),
             priority: match identity {
                 Identity::WithPriority => Some(self.priority),
                 Identity::WithoutPriority => None,

@@ -1242,6 +1242,16 @@ impl State {
                 });
             }
         }
+        // The NIC type cannot change (ModifySecurityGroupEgressRule page): a sent value other than
+        // the rule's is refused, even where the group would read it as intranet anyway.
+        if let Some(sent) = patch.get("NicType").present() {
+            if sent
+                .parse::<super::values::NicType>()
+                .is_ok_and(|nic| nic != old.nic)
+            {
+                return Err(DomainError::ModifyNicType);
+            }
+        }
         let touched_source = patch.touches_side(Side::Source);
         let touched_dest = patch.touches_side(Side::Dest);
         let merged = RuleInput::collect(patch.at.clone(), direction, |f| {

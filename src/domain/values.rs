@@ -17,7 +17,7 @@ pub enum Problem {
     ProtocolMismatch,
 }
 
-/// `IpProtocol`. Input is case-insensitive, output upper case (docs/reference/ecs.md §1.0, §5 #1).
+/// `IpProtocol`. Input is case-insensitive, output upper case (docs/reference/ecs.md §1.0, docs/reference/conflicts.md #1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IpProtocol {
     Tcp,

@@ -172,6 +172,14 @@ struct Loaded {
 fn load(paths: &Paths, opts: &Options) -> Result<Loaded, String> {
     let now = (opts.clock)();
     let (mut state, snapshot_seq) = match fs::read(&paths.snapshot) {
+        Ok(bytes) if bytes.is_empty() => {
+            // Not a torn snapshot (snapshots are renamed into place whole): someone's empty file.
+            return Err(format!(
+                "state file {} is empty: sgmock writes it whole (never empty), so it did not write \
+                 this one. Remove it and sgmock creates it, or point --state-file elsewhere.",
+                paths.snapshot.display()
+            ));
+        }
         Ok(bytes) => {
             let read = read::read_state(&bytes, opts.limits, opts.seed, now)
                 .map_err(|e| err("cannot read snapshot", &paths.snapshot, e))?;

@@ -131,6 +131,54 @@ pub struct Product {
 
 static PRODUCTS: &[&Product] = &[&ecs::PRODUCT, &ens::PRODUCT];
 
+/// Whether an action of that name exists: in `product` (`ecs`/`ens`, any case) when given, else in
+/// any product. Otherwise, the names it may have meant.
+pub fn check_action(product: Option<&str>, action: &str) -> Result<(), Vec<&'static str>> {
+    let products: Vec<&Product> = PRODUCTS
+        .iter()
+        .copied()
+        .filter(|p| product.is_none_or(|want| p.name.eq_ignore_ascii_case(want)))
+        .collect();
+    let names = || {
+        products
+            .iter()
+            .flat_map(|p| p.actions.iter().map(|(a, _)| *a))
+    };
+    if names().any(|a| a == action) {
+        return Ok(());
+    }
+    let lower = action.to_ascii_lowercase();
+    let mut close: Vec<(usize, &'static str)> = names()
+        .map(|a| (edit_distance(&lower, &a.to_ascii_lowercase()), a))
+        .filter(|(d, a)| *d <= 3 || (lower.len() >= 4 && a.to_ascii_lowercase().contains(&lower)))
+        .collect();
+    close.sort_unstable();
+    close.dedup_by(|x, y| x.1 == y.1);
+    Err(close.into_iter().map(|(_, a)| a).take(5).collect())
+}
+
+/// Levenshtein distance (the names are short ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let here = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let value = (prev + usize::from(ca != *cb)).min(here + 1).min(left + 1);
+            if let Some(slot) = row.get_mut(j + 1) {
+                *slot = value;
+            }
+            prev = here;
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 /// Errors no product owns: the gateway's own (docs/reference/wire.md §3.7).
 fn common(f: &Failure) -> Option<ErrorInfo> {
     let missing = |p: &str| {

@@ -579,3 +579,97 @@ async fn the_request_log_keeps_at_most_16_kib_of_a_value() {
     assert_eq!(info["memory"]["request_log_entries"], 20);
     assert!(info["memory"]["request_log_bytes"].as_u64().unwrap() < 20 * 17 * 1024);
 }
+
+#[tokio::test]
+async fn a_state_in_a_region_sgmock_does_not_serve_is_refused() {
+    let api = Api::new();
+    let doc = json!({"format": "sgmock-state", "version": 1, "accounts": {"a1": {"ecs": {
+        "mars-1": [{"id": "sg-mars000000000000001", "vpc_id": "vpc-1"}]}}}});
+    let a = api
+        .admin("PUT", "/_sgmock/state", Some(&doc.to_string()))
+        .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert_eq!(a.body["code"], "InvalidState");
+    let message = a.body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "accounts.a1.ecs.mars-1: region \"mars-1\" is not one sgmock serves (they are: cn-qingdao, cn-beijing,"
+        ),
+        "{message}"
+    );
+    assert_eq!(api.state().await["accounts"], json!({}));
+    // The same from a fixture file stops the start.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let err = sgmock::App::new(Config {
+        fixtures: Some(path.clone()),
+        ..Default::default()
+    })
+    .err()
+    .unwrap();
+    assert!(
+        err.starts_with(&format!(
+            "fixtures {}: accounts.a1.ecs.mars-1: region \"mars-1\" is not one sgmock serves",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_fault_naming_no_action_is_refused_with_the_names_meant() {
+    let api = Api::new();
+    let a = api
+        .admin(
+            "PUT",
+            "/_sgmock/faults",
+            Some(r#"{"action":"AuthoriseSecurityGroup","error":{"code":"Throttling.User"}}"#),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body.clone()),
+        (
+            400,
+            json!({"code": "InvalidFault", "message": "faults[0]: there is no action \"AuthoriseSecurityGroup\"; did you mean AuthorizeSecurityGroup?"})
+        )
+    );
+    // An action of the other product.
+    let a = api
+        .admin(
+            "PUT",
+            "/_sgmock/faults",
+            Some(r#"[{"latency_ms":1},{"product":"ens","action":"ListTagResources","latency_ms":5}]"#),
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.body["message"],
+        "faults[1]: there is no action \"ListTagResources\" in product ens"
+    );
+    assert_eq!(
+        api.admin("GET", "/_sgmock/faults", None).await.body,
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn admin_errors_are_json() {
+    let api = Api::new();
+    let a = api.admin("GET", "/_sgmock/requests?limit=abc", None).await;
+    assert_eq!(a.status, 400);
+    assert_eq!(a.body["code"], "InvalidQuery", "{}", a.text);
+    assert!(
+        a.body["message"].as_str().unwrap().contains("limit"),
+        "{}",
+        a.text
+    );
+    let a = api.admin("DELETE", "/_sgmock/health", None).await;
+    assert_eq!(
+        (a.status, a.body),
+        (
+            405,
+            json!({"code": "MethodNotAllowed", "message": "DELETE is not a method of /_sgmock/health"})
+        )
+    );
+}

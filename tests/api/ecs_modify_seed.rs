@@ -149,6 +149,20 @@ async fn modify_by_rule_id_refuses_what_the_seed_forbids() {
         "InvalidOperation.ModifyNicType",
         "NicType is not allowed to modify.",
     );
+    // In a VPC group too, where any NicType reads as intranet: sending another one is refused, not
+    // silently ignored; sending the rule's own is fine.
+    assert_error(
+        &call(vec![("NicType", "internet".into())], rids[0].clone()).await,
+        400,
+        "InvalidOperation.ModifyNicType",
+        "NicType is not allowed to modify.",
+    );
+    assert_eq!(
+        call(vec![("NicType", "intranet".into())], rids[0].clone())
+            .await
+            .status,
+        200
+    );
     // Validation of the merged rule.
     assert_error(
         &call(vec![("IpProtocol", "icmp".into())], rids[0].clone()).await,

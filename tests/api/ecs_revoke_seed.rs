@@ -284,6 +284,9 @@ async fn revoke_rejects_malformed_input_with_the_seed_table_codes() {
          "InvalidIpPortRange.Malformed", "The specified parameter PortRange is not valid.".into()),
         ("RevokeSecurityGroupEgress", &sg, vec![("IpProtocol", "tcp"), ("PortRange", "a/b"), ("DestCidrIp", "1.1.1.1")], 400,
          "InvalidParam.PortRange", "The specified parameter PortRange is not valid. It should be two integers less than 65535 in ?/? format.".into()),
+        // The Chinese RevokeSecurityGroup page has only InvalidIpPortRange.Malformed for PortRange.
+        ("RevokeSecurityGroup", &sg, vec![("IpProtocol", "tcp"), ("PortRange", "a/b"), ("SourceCidrIp", "1.1.1.1")], 400,
+         "InvalidIpPortRange.Malformed", "The specified parameter PortRange is not valid.".into()),
         ("RevokeSecurityGroupEgress", &sg, vec![("IpProtocol", "tcp"), ("PortRange", "1/1")], 400,
          "MissingParameter.Dest", "One of the parameters DestCidrIp, Ipv6DestCidrIp, DestGroupId or DestPrefixListId must be specified.".into()),
         ("RevokeSecurityGroup", &sg, vec![("IpProtocol", "tcp"), ("PortRange", "1/1")], 400,
@@ -394,4 +397,54 @@ async fn a_failed_multi_rule_revoke_deletes_nothing() {
         .await;
     assert_error(&a, 400, "InvalidParam.PortRange", "The specified parameter Permissions.2.PortRange is not valid. It should be two integers less than 65535 in ?/? format.");
     assert_eq!(ids(&api.rules(&sg, &[]).await), before);
+}
+
+#[tokio::test]
+async fn a_revoke_without_dest_cidr_ip_matches_a_rule_with_its_default() {
+    // RevokeSecurityGroup (Chinese page): DestCidrIp defaults to 0.0.0.0/0 — leaving it out and
+    // sending 0.0.0.0/0 name the same inbound rule (docs/fidelity.md).
+    let api = Api::new();
+    let sg = api.group(&[]).await;
+    let rule = |extra: Option<(&'static str, &'static str)>| {
+        let mut p = vec![
+            ("SecurityGroupId", sg.clone()),
+            ("IpProtocol", "tcp".to_string()),
+            ("PortRange", "22/22".to_string()),
+            ("SourceCidrIp", "10.0.0.0/8".to_string()),
+        ];
+        if let Some((k, v)) = extra {
+            p.push((k, v.to_string()));
+        }
+        p
+    };
+    let call = |action: &'static str, p: Vec<(&'static str, String)>| {
+        let api = &api;
+        async move {
+            let p: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            api.ecs(action, &p).await
+        }
+    };
+    call(
+        "AuthorizeSecurityGroup",
+        rule(Some(("DestCidrIp", "0.0.0.0/0"))),
+    )
+    .await
+    .ok();
+    // The same rule without it: a duplicate, added nothing.
+    call("AuthorizeSecurityGroup", rule(None)).await.ok();
+    let rules = api.rules(&sg, &[]).await;
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["DestCidrIp"], "0.0.0.0/0", "kept as sent");
+    // Revoked without it.
+    call("RevokeSecurityGroup", rule(None)).await.ok();
+    assert_eq!(api.rules(&sg, &[]).await, Vec::<serde_json::Value>::new());
+    // A different destination is a different rule.
+    call(
+        "AuthorizeSecurityGroup",
+        rule(Some(("DestCidrIp", "192.168.0.0/16"))),
+    )
+    .await
+    .ok();
+    call("RevokeSecurityGroup", rule(None)).await.ok();
+    assert_eq!(api.rules(&sg, &[]).await.len(), 1);
 }

@@ -709,3 +709,39 @@ async fn ens_unknown_action_is_404_and_ens_only_actions_are_not_ecs_ones() {
         "Specified api is not found, please check your url and method: CreateSecurityGroupPermissions.",
     );
 }
+
+#[tokio::test]
+async fn the_json_rule_actions_refuse_gre_which_their_pages_do_not_list() {
+    // Create/DeleteSecurityGroupPermissions list TCP, UDP, ICMP, ICMPv6 and ALL; only the flat
+    // Authorize/Revoke pages list gre (docs/reference/ens.md §2.6, §2.8).
+    let api = Api::new();
+    let sg = api.ens_group(&[]).await;
+    let gre = r#"[{"Direction":"ingress","IpProtocol":"GRE","PortRange":"-1/-1","Policy":"Accept","Priority":1,"SourceCidrIp":"10.0.0.0/8"}]"#;
+    for action in [
+        "CreateSecurityGroupPermissions",
+        "DeleteSecurityGroupPermissions",
+    ] {
+        let a = api
+            .ens(action, &[("SecurityGroupId", &sg), ("Permissions", gre)])
+            .await;
+        assert_eq!(a.status, 400, "{action}: {}", a.text);
+        assert_eq!(
+            a.body["Code"], "InvalidParameter.IpProtocol",
+            "{action}: {}",
+            a.text
+        );
+    }
+    // The flat action takes it.
+    let a = api
+        .ens(
+            "AuthorizeSecurityGroup",
+            &[
+                ("SecurityGroupId", &sg),
+                ("IpProtocol", "gre"),
+                ("PortRange", "-1/-1"),
+                ("SourceCidrIp", "10.0.0.0/8"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}

@@ -14,5 +14,6 @@ mod ens;
 mod persistence;
 mod robustness;
 mod support;
+mod tags;
 mod terraform;
 mod wire;

@@ -138,6 +138,11 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
                     "The specified param {field} is not valid. should be integer and less than 65535, range separator is '/'."
                 ),
             ),
+            // The Chinese RevokeSecurityGroup page lists only InvalidIpPortRange.Malformed for a bad
+            // PortRange (docs/reference/pages.md); the egress page has InvalidParam.PortRange too.
+            Problem::Malformed if action == "RevokeSecurityGroup" => {
+                e(400, "InvalidIpPortRange.Malformed", not_valid)
+            }
             Problem::Malformed => e(
                 400,
                 "InvalidParam.PortRange",

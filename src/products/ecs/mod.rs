@@ -4,6 +4,8 @@
 mod errors;
 mod groups;
 mod regions;
+
+pub use regions::{ids as served_regions, is_known as is_served_region};
 mod render;
 mod rules;
 mod tags;
@@ -44,6 +46,7 @@ static ACTIONS: &[(&str, Handler)] = &[
     ("ModifySecurityGroupEgressRule", rules::modify_egress),
     ("TagResources", tags::tag_resources),
     ("UntagResources", tags::untag_resources),
+    ("ListTagResources", tags::list_tag_resources),
     ("JoinResourceGroup", tags::join_resource_group),
 ];
 

@@ -65,6 +65,11 @@ pub fn is_known(region: &str) -> bool {
     REGIONS.iter().any(|(id, _, _)| *id == region)
 }
 
+/// The region ids sgmock serves, in DescribeRegions order.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    REGIONS.iter().map(|(id, _, _)| *id)
+}
+
 /// DescribeRegions: no RegionId needed; `AcceptLanguage` picks the `LocalName` language
 /// (`zh-CN` default, `en-US`, `ja`; docs/reference/ecs.md §1.13).
 pub fn describe_regions(ctx: &Ctx) -> Result<Reply, Failure> {

@@ -174,6 +174,20 @@ fn json_rules(
             .unwrap_or_default()
             .parse()
             .map_err(|pr| DomainError::invalid(Attr::Direction, dir_name.clone(), pr))?;
+        // The JSON-rule pages list TCP, UDP, ICMP, ICMPv6 and ALL; GRE only the flat actions
+        // (docs/reference/ens.md §2.6, §2.8; docs/fidelity.md).
+        let proto_name = format!("{at}.IpProtocol");
+        let proto = json_field(obj, "IpProtocol", &proto_name)?.unwrap_or_default();
+        if proto.parse::<crate::domain::values::IpProtocol>()
+            == Ok(crate::domain::values::IpProtocol::Gre)
+        {
+            return Err(DomainError::invalid(
+                Attr::IpProtocol,
+                proto_name,
+                crate::domain::values::Problem::Malformed,
+            )
+            .into());
+        }
         let read = |f: &str| f != "Description" || with_description;
         for f in FIELDS.iter().filter(|f| read(f)) {
             json_field(obj, f, &format!("{at}.{f}"))?;
