@@ -25,6 +25,7 @@ import shlex
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -278,10 +279,16 @@ def free_port():
     return port
 
 
-def call(port, query, method="GET", data=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/?{query}", method=method, data=data)
+def call(port, query, method="GET", data=None, cafile=None):
+    """One API call over plain HTTP, or over HTTPS verified against `cafile` (strictly, as Python
+    3.13+ does)."""
+    scheme, context = "http", None
+    if cafile:
+        scheme, context = "https", ssl.create_default_context(cafile=cafile)
+        context.verify_flags |= ssl.VERIFY_X509_STRICT
+    req = urllib.request.Request(f"{scheme}://127.0.0.1:{port}/?{query}", method=method, data=data)
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=10, context=context) as r:
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
@@ -302,6 +309,8 @@ def run_phase(root, final, isolated):
     if uid == 0:
         fail("the image runs as root")
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", **final["env"]}
+    if "SGMOCK_TLS_CA_OUT" not in env or not env["SGMOCK_TLS_CA_OUT"].startswith("/data/"):
+        fail("the image must write its CA certificate into /data (ENV SGMOCK_TLS_CA_OUT=/data/…)")
     if isolated:
         listen = env.get("SGMOCK_LISTEN", "127.0.0.1:8080")
         port = int(listen.rsplit(":", 1)[1])
@@ -317,6 +326,11 @@ def run_phase(root, final, isolated):
     copy_into(data, volume)
     if isolated:
         os.chown(volume, uid, uid)
+    # The volume stands in for /data, in the flags and in the image's environment alike.
+    for key, value in env.items():
+        if value == "/data" or value.startswith("/data/"):
+            env[key] = volume + value[len("/data"):]
+    ca_file = env["SGMOCK_TLS_CA_OUT"]
     mapped = lambda argv: [in_root(root, a) if a.startswith("/usr/") else a for a in argv]
     args = mapped(entrypoint) + ["--state-file", os.path.join(volume, "state.json")]
 
@@ -340,6 +354,14 @@ def run_phase(root, final, isolated):
     if s != 200:
         fail(f"CreateSecurityGroup answered {s}: {body}")
     sg = body["SecurityGroupId"]
+    # HTTPS on the same port, verified against the CA the image wrote into /data.
+    if not os.path.exists(ca_file):
+        fail(f"the image did not write its CA certificate to {final['env']['SGMOCK_TLS_CA_OUT']}")
+    with open(ca_file) as f:
+        ca = f.read()
+    s, body = call(port, f"Action=DescribeSecurityGroupAttribute&Version=2014-05-26&RegionId=cn-hangzhou&SecurityGroupId={sg}", cafile=ca_file)
+    if s != 200 or body.get("SecurityGroupId") != sg:
+        fail(f"HTTPS with the image's CA answered {s}: {body}")
     s, body = call(port, f"Action=AuthorizeSecurityGroup&Version=2014-05-26&RegionId=cn-hangzhou&SecurityGroupId={sg}&IpProtocol=tcp&PortRange=22/22&SourceCidrIp=10.0.0.0/8")
     if s != 200:
         fail(f"AuthorizeSecurityGroup answered {s}: {body}")
@@ -348,7 +370,11 @@ def run_phase(root, final, isolated):
     if p.wait(timeout=30) != 0:
         fail(f"the stop exited {p.returncode}: {p.stderr.read()}")
     p, _ = start()
-    s, body = call(port, f"Action=DescribeSecurityGroupAttribute&Version=2014-05-26&RegionId=cn-hangzhou&SecurityGroupId={sg}")
+    # The CA is kept with the state: clients that trusted it still do.
+    with open(ca_file) as f:
+        if f.read() != ca:
+            fail("the CA certificate changed across a restart with --state-file on the volume")
+    s, body = call(port, f"Action=DescribeSecurityGroupAttribute&Version=2014-05-26&RegionId=cn-hangzhou&SecurityGroupId={sg}", cafile=ca_file)
     p.send_signal(signal.SIGTERM)
     p.wait(timeout=30)
     if s != 200 or [r["PortRange"] for r in body["Permissions"]["Permission"]] != ["22/22"]:
@@ -384,6 +410,14 @@ def with_daemon():
             time.sleep(0.5)
         port = int(sh("docker", "port", name, "8080/tcp").splitlines()[0].rsplit(":", 1)[1])
         sg = sdk_calls(port)
+        # HTTPS on the same published port, trusting the CA the container wrote into /data.
+        ca_dir = tempfile.mkdtemp(prefix="sgmock-ca-")
+        sh("docker", "cp", f"{name}:/data/sgmock-ca.pem", ca_dir)
+        s, body = call(port, f"Action=DescribeSecurityGroupAttribute&Version=2014-05-26&RegionId=cn-hangzhou&SecurityGroupId={sg}",
+                       cafile=os.path.join(ca_dir, "sgmock-ca.pem"))
+        shutil.rmtree(ca_dir, ignore_errors=True)
+        if s != 200:
+            fail(f"HTTPS through the published port answered {s}: {body}")
         sh("docker", "restart", name)
         deadline = time.time() + 60
         while sh("docker", "inspect", "--format", "{{.State.Health.Status}}", name) != "healthy":
@@ -397,7 +431,7 @@ def with_daemon():
     finally:
         sh("docker", "rm", "-f", name, check=False)
         sh("docker", "volume", "rm", "-f", vol, check=False)
-    print(f"check-image: ok — built and ran the image with Docker: healthy, SDK calls through the published port, state on a volume survived a restart; image size {size / 1e6:.1f} MB")
+    print(f"check-image: ok — built and ran the image with Docker: healthy, SDK calls through the published port over HTTP and HTTPS, state on a volume survived a restart; image size {size / 1e6:.1f} MB")
 
 
 def sdk_calls(port):
@@ -507,7 +541,7 @@ def main():
                f"isolate the network), listening on 127.0.0.1:{port} instead of the image's address")
     print(f"check-image: ok — no Docker daemon, so emulated: the context as .dockerignore leaves it, the "
           f"build stage's RUN, then the runtime stage's files run {how}: ENTRYPOINT started, HEALTHCHECK "
-          f"passed, API calls answered, --state-file on /data survived a restart. The binary is "
+          f"passed, API calls answered over HTTP and over HTTPS (strictly verified against the CA it wrote into /data), --state-file and the CA on /data survived a restart. The binary is "
           f"{size / 1e6:.1f} MB; the image adds it to the distroless/cc base (glibc, libgcc, CA certificates).")
 
 

@@ -25,6 +25,7 @@ const MAX_ADMIN_BYTES: usize = 2 * 1024 * 1024;
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/_sgmock/health", get(health).head(health))
+        .route("/_sgmock/ca.pem", get(ca_pem))
         .route("/_sgmock/info", get(info))
         .route("/_sgmock/reset", post(reset))
         .route(
@@ -80,8 +81,10 @@ pub async fn require_token(
         return next.run(req).await;
     };
     let path = req.uri().path();
-    let guarded =
-        (path == "/_sgmock" || path.starts_with("/_sgmock/")) && path != "/_sgmock/health";
+    // Health and the CA certificate (public by nature) stay open.
+    let guarded = (path == "/_sgmock" || path.starts_with("/_sgmock/"))
+        && path != "/_sgmock/health"
+        && path != "/_sgmock/ca.pem";
     if !guarded {
         return next.run(req).await;
     }
@@ -130,6 +133,26 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         Json(json!({"code": code, "message": message.into()})),
     )
         .into_response()
+}
+
+/// The CA certificate clients trust for HTTPS (PEM), when sgmock made its own.
+async fn ca_pem(State(app): State<Arc<App>>) -> Response {
+    match app.tls.as_ref().and_then(|t| t.ca_pem.clone()) {
+        Some(pem) => (
+            [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+            pem,
+        )
+            .into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "NoCA",
+            if app.tls.is_some() {
+                "sgmock serves your certificate (--tls-cert); it has no CA of its own"
+            } else {
+                "TLS is off (--tls off): there is no CA"
+            },
+        ),
+    }
 }
 
 async fn health() -> Json<Value> {

@@ -62,6 +62,46 @@ pub struct Config {
     #[arg(long, env = "SGMOCK_FIXTURES")]
     pub fixtures: Option<PathBuf>,
 
+    /// `on`: serve TLS and plain HTTP on the same port (clients that default to HTTPS work
+    /// unchanged); `off`: plain HTTP only.
+    #[arg(long, env = "SGMOCK_TLS", value_enum, default_value = "on")]
+    pub tls: TlsMode,
+
+    /// Another name (host or IP) for the generated server certificate (repeatable).
+    #[arg(
+        long = "tls-name",
+        env = "SGMOCK_TLS_NAMES",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    pub tls_names: Vec<String>,
+
+    /// Write the CA certificate (PEM) that clients should trust to this file at start.
+    #[arg(long, env = "SGMOCK_TLS_CA_OUT", value_name = "PATH")]
+    pub tls_ca_out: Option<PathBuf>,
+
+    /// Your own certificate chain (PEM) instead of sgmock's; needs --tls-key.
+    #[arg(
+        long,
+        env = "SGMOCK_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(
+        long,
+        env = "SGMOCK_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Seconds a client has to finish the TLS handshake.
+    #[arg(long, env = "SGMOCK_TLS_HANDSHAKE_TIMEOUT", default_value_t = 10.0, value_parser = positive_seconds, value_name = "SECS")]
+    pub tls_handshake_timeout: f64,
+
     /// Require `Authorization: Bearer TOKEN` on every `/_sgmock/*` route but `health`.
     #[arg(long, env = "SGMOCK_ADMIN_TOKEN", value_name = "TOKEN")]
     pub admin_token: Option<Secret>,
@@ -108,6 +148,15 @@ pub fn startup_warnings(config: &Config) -> Vec<String> {
                 .to_string(),
         );
     }
+    let own_ca_flags = config.tls_ca_out.is_some() || !config.tls_names.is_empty();
+    if config.tls == TlsMode::Off && (own_ca_flags || config.tls_cert.is_some()) {
+        out.push("--tls off: the other --tls-* flags are ignored (no CA is written)".to_string());
+    } else if config.tls_cert.is_some() && own_ca_flags {
+        out.push(
+            "--tls-cert serves your certificate: --tls-ca-out and --tls-name apply to sgmock's own              and are ignored"
+                .to_string(),
+        );
+    }
     out
 }
 
@@ -127,6 +176,7 @@ impl Config {
             header_timeout: std::time::Duration::from_secs_f64(self.header_timeout),
             idle_timeout: std::time::Duration::from_secs_f64(self.idle_timeout),
             drain_timeout: std::time::Duration::from_secs_f64(self.drain_timeout),
+            handshake_timeout: std::time::Duration::from_secs_f64(self.tls_handshake_timeout),
         }
     }
 }
@@ -178,6 +228,12 @@ pub fn exposure_warning(addr: std::net::SocketAddr, admin_token: bool) -> Option
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TlsMode {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
@@ -196,6 +252,13 @@ impl Default for Config {
             fsync: false,
             recover_journal: false,
             admin_token: None,
+            // The command line defaults to on; an embedded app serves what its owner wires up.
+            tls: TlsMode::Off,
+            tls_names: Vec::new(),
+            tls_ca_out: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_handshake_timeout: 10.0,
             header_timeout: 10.0,
             idle_timeout: 60.0,
             drain_timeout: 10.0,
@@ -239,6 +302,42 @@ mod tests {
         assert!(startup_warnings(&verify)[0].starts_with("--auth verify without any --access-key"));
         let keyed = parse(&["--auth", "verify", "--access-key", "a:b"]).unwrap();
         assert!(startup_warnings(&keyed).is_empty());
+    }
+
+    #[test]
+    fn tls_flags_default_on_need_each_other_and_warn_when_ignored() {
+        let parse = |args: &[&str]| {
+            Config::try_parse_from(std::iter::once("sgmock").chain(args.iter().copied()))
+        };
+        let default = parse(&[]).unwrap();
+        assert_eq!(default.tls, TlsMode::On);
+        assert_eq!(default.tls_handshake_timeout, 10.0);
+        assert!(startup_warnings(&default).is_empty());
+        // A certificate without its key (or the reverse) is refused by the parser.
+        assert!(parse(&["--tls-cert", "c.pem"]).is_err());
+        assert!(parse(&["--tls-key", "k.pem"]).is_err());
+        assert!(parse(&["--tls-handshake-timeout", "0"]).is_err());
+        assert_eq!(
+            parse(&["--tls-name", "a.test", "--tls-name", "10.0.0.1"])
+                .unwrap()
+                .tls_names,
+            ["a.test", "10.0.0.1"]
+        );
+        let off = parse(&["--tls", "off", "--tls-ca-out", "ca.pem"]).unwrap();
+        assert_eq!(
+            startup_warnings(&off),
+            ["--tls off: the other --tls-* flags are ignored (no CA is written)"]
+        );
+        let own = parse(&[
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-ca-out",
+            "ca.pem",
+        ])
+        .unwrap();
+        assert!(startup_warnings(&own)[0].starts_with("--tls-cert serves your certificate"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod rpc;
 pub mod serve;
 pub mod testing;
 pub mod timefmt;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -55,6 +56,8 @@ pub struct App {
     pub requests: RequestLog,
     pub config: Config,
     pub started: Instant,
+    /// TLS for the listener, when `--tls on`.
+    pub tls: Option<tls::Tls>,
     clock: Clock,
 }
 
@@ -113,7 +116,29 @@ impl App {
             }
             store.attach(Box::new(journal));
         }
+        let tls = match config.tls {
+            config::TlsMode::Off => None,
+            config::TlsMode::On => Some(match (&config.tls_cert, &config.tls_key) {
+                (Some(cert), Some(key)) => tls::user(cert, key)?,
+                _ => {
+                    let regions: Vec<&str> = products::ecs::served_regions().collect();
+                    let names = tls::server_names(&regions, &config.tls_names);
+                    // With a state file the CA is kept beside it, so clients trust it once.
+                    let files = config.state_file.as_deref().map(tls::ca_paths);
+                    tls::own(&names, files.as_ref())?
+                }
+            }),
+        };
+        if let (Some(path), Some(pem)) = (
+            &config.tls_ca_out,
+            tls.as_ref().and_then(|t| t.ca_pem.as_ref()),
+        ) {
+            std::fs::write(path, pem).map_err(|e| {
+                format!("cannot write the CA certificate to {}: {e}", path.display())
+            })?;
+        }
         Ok(App {
+            tls,
             store,
             auth: Auth::new(config.auth, &config.access_keys, DEFAULT_ACCOUNT),
             faults: Faults::new(config.seed),

@@ -121,6 +121,14 @@ async fn main() -> ExitCode {
     {
         tracing::warn!("{warning}");
     }
+    match &app.tls {
+        Some(t) if t.ca_pem.is_some() => tracing::info!(
+            "TLS and plain HTTP on the same port; clients that check certificates trust sgmock's CA: \
+             GET /_sgmock/ca.pem, or --tls-ca-out PATH"
+        ),
+        Some(_) => tracing::info!("TLS (your certificate) and plain HTTP on the same port"),
+        None => {}
+    }
     for warning in sgmock::config::startup_warnings(&app.config) {
         tracing::warn!("{warning}");
     }
@@ -139,6 +147,7 @@ async fn main() -> ExitCode {
         listener,
         sgmock::router(app.clone()),
         limits,
+        app.tls.as_ref().map(|t| t.acceptor.clone()),
         shutdown_signal(),
     )
     .await;

@@ -27,6 +27,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Sleep;
+use tokio_rustls::TlsAcceptor;
 
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
@@ -34,13 +35,19 @@ pub struct Limits {
     pub header_timeout: Duration,
     pub idle_timeout: Duration,
     pub drain_timeout: Duration,
+    pub handshake_timeout: Duration,
 }
 
+/// The first byte of a TLS connection: a handshake record (a ClientHello's record type).
+const TLS_HANDSHAKE: u8 = 0x16;
+
 /// Serve `router` on `listener` until `stop` resolves, then drain for at most `drain_timeout`.
+/// With `tls`, each connection is TLS or plain HTTP as its first byte says.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     stop: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -50,6 +57,8 @@ pub async fn serve(
         ..FdExhaustion::default()
     };
     let mut stop = std::pin::pin!(stop);
+    // Dropped when the stop comes: every receiver's `changed()` then returns.
+    let stopping = tokio::sync::watch::Sender::new(());
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -66,19 +75,40 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(Guarded::new(stream, limits));
-        let service = TowerToHyperService::new(router.clone());
-        let conn = hyper::server::conn::http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(io, service);
-        let conn = graceful.watch(conn);
+        let watcher = graceful.watcher();
         let open = OpenGuard::new(open.clone());
+        let router = router.clone();
+        let Some(acceptor) = tls.clone() else {
+            tokio::spawn(async move {
+                let _open = open;
+                serve_connection(stream, router, limits, watcher).await;
+            });
+            continue;
+        };
+        let mut stopping = stopping.subscribe();
+        // Everything about one connection, its TLS handshake included, happens in its own task: a
+        // slow or broken client never holds up the accept loop.
         tokio::spawn(async move {
             let _open = open;
-            // A connection's errors (a timeout, a reset) end that connection only.
-            let _ = conn.await;
+            // Until its first byte and its handshake, a connection is idle: the stop closes it at
+            // once, as hyper's graceful shutdown closes an idle HTTP connection.
+            let ready = tokio::select! {
+                r = first_byte(stream, acceptor, limits) => r,
+                _ = stopping.changed() => None,
+            };
+            match ready {
+                Some(Ready::Plain(stream)) => {
+                    serve_connection(stream, router, limits, watcher).await
+                }
+                Some(Ready::Tls(stream)) => {
+                    serve_connection(*stream, router, limits, watcher).await
+                }
+                None => {}
+            }
         });
     }
+    // Connections still waiting for their first byte or handshake give up now.
+    drop(stopping);
     drop(listener);
     let in_flight = open.load(Ordering::SeqCst);
     tracing::info!(
@@ -95,6 +125,52 @@ pub async fn serve(
             "connections still open after the drain timeout are dropped"
         );
     }
+}
+
+/// A connection ready for HTTP: it spoke plain HTTP first, or finished its TLS handshake.
+enum Ready {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
+
+/// TLS or plain HTTP, as the connection's first byte says; `None` if it closed, stayed silent past
+/// the header timeout, or failed or stalled its handshake (past the handshake timeout).
+async fn first_byte(stream: TcpStream, acceptor: TlsAcceptor, limits: Limits) -> Option<Ready> {
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(limits.header_timeout, stream.peek(&mut first)).await {
+        Ok(Ok(1)) if first[0] == TLS_HANDSHAKE => {}
+        Ok(Ok(1)) => return Some(Ready::Plain(stream)),
+        _ => return None,
+    }
+    match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => Some(Ready::Tls(Box::new(tls))),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("TLS handshake timed out");
+            None
+        }
+    }
+}
+
+/// HTTP/1.1 over one connection (plain or TLS), with the connection's limits, watched for the stop.
+async fn serve_connection<S>(
+    stream: S,
+    router: Router,
+    limits: Limits,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(Guarded::new(stream, limits));
+    let service = TowerToHyperService::new(router);
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service);
+    // A connection's errors (a timeout, a reset) end that connection only.
+    let _ = watcher.watch(conn).await;
 }
 
 /// Counts a connection while it lives.
@@ -176,9 +252,10 @@ const HEAD: Phase = Phase::Head {
     lines: false,
 };
 
-/// A TCP stream with the connection's timeouts, and the rewriting of hyper's bodiless refusals.
-struct Guarded {
-    inner: TcpStream,
+/// A stream (TCP, or TLS over TCP) with the connection's timeouts, and the rewriting of hyper's
+/// bodiless refusals.
+struct Guarded<S> {
+    inner: S,
     limits: Limits,
     phase: Phase,
     /// No request has started on this connection yet.
@@ -189,8 +266,8 @@ struct Guarded {
     rewrite: Option<(Vec<u8>, usize, usize)>,
 }
 
-impl Guarded {
-    fn new(inner: TcpStream, limits: Limits) -> Guarded {
+impl<S> Guarded<S> {
+    fn new(inner: S, limits: Limits) -> Guarded<S> {
         Guarded {
             inner,
             limits,
@@ -280,7 +357,7 @@ impl Guarded {
     }
 }
 
-impl AsyncRead for Guarded {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -310,7 +387,7 @@ impl AsyncRead for Guarded {
     }
 }
 
-impl AsyncWrite for Guarded {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

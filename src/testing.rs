@@ -75,9 +75,16 @@ impl TestServer {
         let limits = app.config.connection_limits();
         let router = crate::router(app.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(crate::serve::serve(listener, router, limits, async move {
-            let _ = stopped.await;
-        }));
+        let tls = app.tls.as_ref().map(|t| t.acceptor.clone());
+        tokio::spawn(crate::serve::serve(
+            listener,
+            router,
+            limits,
+            tls,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Ok(TestServer {
             addr,
             app,
@@ -93,6 +100,16 @@ impl TestServer {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `https://127.0.0.1:PORT`: the same port, over TLS (when the configuration turns TLS on).
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// The CA certificate (PEM) an HTTPS client should trust, when TLS is on with sgmock's own CA.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.app.tls.as_ref().and_then(|t| t.ca_pem.as_deref())
     }
 
     /// The application behind the server, for anything the methods here do not cover.

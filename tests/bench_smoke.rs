@@ -70,3 +70,50 @@ fn sgbench_runs_every_phase_against_sgmock_without_errors() {
         assert!(rps > 0.0 && errors == 0, "{text}");
     }
 }
+
+/// `sgbench tls` measures all four ways (plain and TLS, keep-alive and a new connection per
+/// request) with answers and no errors.
+#[test]
+fn sgbench_tls_runs_every_transport_without_errors() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sgbench"))
+        .args([
+            "tls",
+            "--bin",
+            env!("CARGO_BIN_EXE_sgmock"),
+            "--duration",
+            "1",
+            "--conns",
+            "2",
+        ])
+        .output()
+        .expect("run sgbench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    // transport, connections (1–3 words), then conns, req/s, p50 (2), p99 (2), errors, TLS/plain.
+    let ways: Vec<String> = rows.iter().map(|r| r[..r.len() - 8].join(" ")).collect();
+    assert_eq!(
+        ways,
+        [
+            "plain keep-alive",
+            "TLS keep-alive",
+            "plain new per request",
+            "TLS new per request"
+        ],
+        "{text}"
+    );
+    for r in &rows {
+        let n = r.len();
+        let rps: f64 = r[n - 7].parse().expect("req/s");
+        let errors: u64 = r[n - 2].parse().expect("errors");
+        assert!(rps > 0.0 && errors == 0, "{text}");
+    }
+}

@@ -263,6 +263,55 @@ fn the_stop_drains_requests_in_flight_and_does_not_wait_for_half_sent_ones() {
     assert!(read_to_close(&mut half).is_ok());
 }
 
+/// With TLS on (the default), a connection that has not yet sent its first byte, or is half way
+/// through its handshake, is idle: the stop closes it at once instead of waiting out the drain.
+#[test]
+fn the_stop_does_not_wait_for_silent_connections_or_unfinished_handshakes() {
+    let server = start(&[
+        "--header-timeout",
+        "600",
+        "--tls-handshake-timeout",
+        "600",
+        "--drain-timeout",
+        "600",
+    ]);
+    let mut silent = server.connect();
+    let mut handshaking = server.connect();
+    handshaking
+        .write_all(&[0x16, 0x03, 0x01, 0x02, 0x00])
+        .expect("write");
+    // Both are accepted and waiting: a plain request on a third connection is answered after them.
+    let mut probe = server.connect();
+    probe
+        .write_all(b"GET /_sgmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    assert_eq!(response(&mut probe).0, 200);
+    drop(probe);
+    let mut server = server;
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    // Well before any of the 600 s limits: the connections are closed and the process exits.
+    assert!(read_to_close(&mut silent).is_ok());
+    assert!(read_to_close(&mut handshaking).is_ok());
+    let (tx, rx) = mpsc::channel();
+    let mut child = std::mem::replace(
+        &mut server.child,
+        Command::new("true").spawn().expect("placeholder"),
+    );
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let exit = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the stop waited for idle connections")
+        .expect("wait");
+    assert!(exit.success(), "{exit:?}");
+}
+
 #[test]
 fn running_out_of_file_descriptors_is_logged_and_survived() {
     let server = start_with(Some("ulimit -n 40"), &[]);

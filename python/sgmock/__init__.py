@@ -75,6 +75,7 @@ class Server:
         self._proc = None
         self._log = None
         self.endpoint = None
+        self.ca_file = None
 
     # ------------------------------------------------------------ the process
 
@@ -90,6 +91,10 @@ class Server:
             argv += ["--fixtures", os.fspath(self.fixtures)]
         if self.admin_token:
             argv += ["--admin-token", self.admin_token]
+        # The CA certificate HTTPS clients trust (TLS is on by default, on the same port).
+        fd, ca_file = tempfile.mkstemp(prefix="sgmock-", suffix="-ca.pem")
+        os.close(fd)
+        argv += ["--tls-ca-out", ca_file]
         argv += self.args
         # Logs go to a file: a pipe nobody reads would fill up and stall the server.
         self._log = tempfile.NamedTemporaryFile(prefix="sgmock-", suffix=".log", delete=False)
@@ -109,6 +114,8 @@ class Server:
             self.stop()
             raise SgmockError(f"sgmock did not start: {line.strip()!r}\n{self.log()}")
         self.endpoint = line.split()[-1]
+        # Nothing written: TLS is off, or the server uses your own certificate (`--tls-cert`).
+        self.ca_file = ca_file if os.path.getsize(ca_file) else None
         return self
 
     def stop(self):
@@ -144,6 +151,11 @@ class Server:
     def url(self):
         """`http://127.0.0.1:PORT`."""
         return f"http://{self.endpoint}"
+
+    @property
+    def https_url(self):
+        """`https://127.0.0.1:PORT`: the same port over TLS; trust `ca_file`."""
+        return f"https://{self.endpoint}"
 
     @property
     def port(self):
@@ -206,7 +218,8 @@ class Server:
 
     def tea_config(self, **overrides):
         """An `alibabacloud_tea_openapi` Config for this server: its endpoint, protocol http, the
-        server's access key. Pass `signature_algorithm="v2"` for HMAC-SHA1."""
+        server's access key. Pass `signature_algorithm="v2"` for HMAC-SHA1, or
+        `protocol="https", ca=server.ca_file` for the same calls over TLS."""
         from alibabacloud_tea_openapi import utils_models
 
         config = utils_models.Config(access_key_id=self.access_key_id,

@@ -22,8 +22,23 @@ def test_the_fixture_says_where_the_server_is(sgmock):
     assert sgmock.info()["name"] == "sgmock"
 
 
+def test_the_same_calls_over_https_with_the_ca_file(sgmock):
+    # TLS is on by default on the same port; ca_file is the CA certificate to trust.
+    assert sgmock.https_url == f"https://{sgmock.endpoint}"
+    with open(sgmock.ca_file) as f:
+        assert f.read().startswith("-----BEGIN CERTIFICATE-----")
+    ecs = sgmock.ecs_client(protocol="https", ca=sgmock.ca_file)
+    sg = ecs.create_security_group(models.CreateSecurityGroupRequest(region_id="cn-hangzhou", vpc_id="vpc-1")).body.security_group_id
+    assert sgmock.state()["accounts"] != {} and sg.startswith("sg-")
+
+
+def test_with_tls_off_there_is_no_ca_file():
+    with sgmock_package.Server(args=["--tls", "off"]) as server:
+        assert server.ca_file is None
+
+
 def test_each_test_starts_empty(sgmock):
-    # The test above created a group; the reset before this one removed it.
+    # The tests above created groups; the reset before this one removed them.
     assert sgmock.state()["accounts"] == {}
     assert sgmock.requests() == []
 

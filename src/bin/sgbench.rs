@@ -5,26 +5,38 @@
 //!                   [--phases authorize,describe,revoke,trivial]
 //!   sgbench scaling --bin PATH/TO/sgmock [--duration S]
 //!   sgbench persistence --bin PATH/TO/sgmock [--groups N]   (N groups of 200 rules; default 5,000)
+//!   sgbench tls --bin PATH/TO/sgmock [--duration S] [--conns 1,8,64]
 //!
 //! Requests are raw HTTP/1.1 over keep-alive connections (POST, form body), one in flight per
-//! connection. A phase runs for a fixed duration; requests/s counts responses completed within it.
+//! connection (`tls` also over TLS, and with a new connection per request). A phase runs for a fixed duration; requests/s counts responses completed within it.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 type Res<T> = Result<T, String>;
 
 // ---------------------------------------------------------------- HTTP
 
+/// A connection's byte stream: plain TCP or TLS over TCP.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 struct Conn {
     addr: String,
-    stream: Option<TcpStream>,
+    stream: Option<Box<dyn Io>>,
     buf: Vec<u8>,
+    /// Connect over TLS (verifying the certificate for `localhost`).
+    tls: Option<TlsConnector>,
+    /// A new connection for every request (`Connection: close`), instead of keep-alive.
+    fresh: bool,
 }
 
 struct Reply {
@@ -38,17 +50,34 @@ impl Conn {
             addr: addr.to_string(),
             stream: None,
             buf: Vec::with_capacity(64 * 1024),
+            tls: None,
+            fresh: false,
+        }
+    }
+
+    /// A new connection (`addr` and `tls` borrowed, not `self`: a `Conn` is not `Sync`).
+    async fn connect(addr: &str, tls: Option<&TlsConnector>) -> Res<Box<dyn Io>> {
+        let s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect {addr}: {e}"))?;
+        let _ = s.set_nodelay(true);
+        match tls {
+            None => Ok(Box::new(s)),
+            Some(connector) => {
+                let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+                let tls = connector
+                    .connect(name, s)
+                    .await
+                    .map_err(|e| format!("TLS handshake with {addr}: {e}"))?;
+                Ok(Box::new(tls))
+            }
         }
     }
 
     async fn request(&mut self, method: &str, path: &str, headers: &str, body: &str) -> Res<Reply> {
         for attempt in 0..2 {
             if self.stream.is_none() {
-                let s = TcpStream::connect(&self.addr)
-                    .await
-                    .map_err(|e| format!("connect {}: {e}", self.addr))?;
-                let _ = s.set_nodelay(true);
-                self.stream = Some(s);
+                self.stream = Some(Conn::connect(&self.addr, self.tls.as_ref()).await?);
                 self.buf.clear();
             }
             match self.exchange(method, path, headers, body).await {
@@ -71,8 +100,13 @@ impl Conn {
         headers: &str,
         body: &str,
     ) -> Res<Reply> {
+        let close = if self.fresh {
+            "Connection: close\r\n"
+        } else {
+            ""
+        };
         let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{headers}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{close}{headers}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
             self.addr,
             body.len()
         );
@@ -145,7 +179,7 @@ impl Conn {
             self.stream = None;
             rest
         };
-        if close {
+        if close || self.fresh {
             self.stream = None;
         }
         Ok(Reply { status, body })
@@ -156,7 +190,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-async fn read_more(s: &mut TcpStream, buf: &mut Vec<u8>) -> Res<()> {
+async fn read_more(s: &mut Box<dyn Io>, buf: &mut Vec<u8>) -> Res<()> {
     buf.reserve(16 * 1024);
     let n = s.read_buf(buf).await.map_err(|e| e.to_string())?;
     if n == 0 {
@@ -953,6 +987,117 @@ async fn persistence(args: &[String]) -> Res<()> {
     Ok(())
 }
 
+// ---------------------------------------------------------------- TLS
+
+/// What TLS costs: one small read (DescribeSecurityGroupAttribute of a 10-rule group) over plain
+/// HTTP and over TLS on the same port, with keep-alive and with a new connection per request.
+async fn tls(args: &[String]) -> Res<()> {
+    let bin = arg(args, "--bin").ok_or("--bin PATH")?;
+    let secs: u64 = arg(args, "--duration")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(3);
+    let conns: Vec<usize> = arg(args, "--conns")
+        .unwrap_or_else(|| "1,8,64".into())
+        .split(',')
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    let duration = Duration::from_secs(secs);
+    let dir = std::env::temp_dir().join(format!("sgbench-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let ca_path = dir.join("ca.pem");
+    let ca_arg = ca_path.to_string_lossy().to_string();
+    let (proc, _) = spawn(&bin, &["--tls", "on", "--tls-ca-out", &ca_arg])?;
+    let ca = std::fs::read(&ca_path).map_err(|e| format!("{}: {e}", ca_path.display()))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&ca) {
+        roots
+            .add(cert.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = TlsConnector::from(std::sync::Arc::new(config));
+
+    let mut setup = Client::new(Target::Sgmock, &proc.addr);
+    let sg = setup.group("vpc-bench", "tls").await?;
+    setup.fill(&sg, 7, 10).await?;
+    let body = setup.describe_body(&sg);
+
+    println!(
+        "transport  connections       conns     req/s      p50        p99   errors   TLS/plain"
+    );
+    for fresh in [false, true] {
+        for &c in &conns {
+            let mut plain_rps = None;
+            for over_tls in [false, true] {
+                let deadline = Instant::now() + duration;
+                let mut tasks = Vec::new();
+                for _ in 0..c {
+                    let mut client = Client::new(Target::Sgmock, &proc.addr);
+                    client.conn.fresh = fresh;
+                    client.conn.tls = over_tls.then(|| connector.clone());
+                    let body = body.clone();
+                    tasks.push(tokio::spawn(async move {
+                        let mut stats = Stats::default();
+                        while Instant::now() < deadline {
+                            let t = Instant::now();
+                            let reply = client.post(body.clone()).await;
+                            let took = t.elapsed();
+                            match reply {
+                                Ok(x) if x.status == 200 => {
+                                    if Instant::now() <= deadline {
+                                        stats.done += 1;
+                                    }
+                                    stats
+                                        .latencies_us
+                                        .push(took.as_micros().min(u128::from(u32::MAX)) as u32);
+                                }
+                                _ => stats.errors += 1,
+                            }
+                        }
+                        stats
+                    }));
+                }
+                let mut all = Stats::default();
+                for t in tasks {
+                    let s = t.await.map_err(|e| e.to_string())?;
+                    all.done += s.done;
+                    all.errors += s.errors;
+                    all.latencies_us.extend(s.latencies_us);
+                }
+                let s = summarize(all, duration.as_secs_f64());
+                let ratio = match plain_rps {
+                    Some(p) if p > 0.0 => format!("{:.2}", s.rps / p),
+                    _ => "-".into(),
+                };
+                if !over_tls {
+                    plain_rps = Some(s.rps);
+                }
+                println!(
+                    "{:<10} {:<16} {c:>6} {:>9.0} {:>8} {:>10} {:>8}   {ratio}",
+                    if over_tls { "TLS" } else { "plain" },
+                    if fresh {
+                        "new per request"
+                    } else {
+                        "keep-alive"
+                    },
+                    s.rps,
+                    fmt_us(s.p50_us),
+                    fmt_us(s.p99_us),
+                    s.errors
+                );
+            }
+        }
+    }
+    drop(proc);
+    Ok(())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -960,7 +1105,8 @@ async fn main() -> std::process::ExitCode {
         Some("compare") => compare(&args).await,
         Some("scaling") => scaling(&args).await,
         Some("persistence") => persistence(&args).await,
-        _ => Err("usage: sgbench compare --sgmock ADDR [--moto ADDR] [--duration S] [--repeat N] [--conns 1,8,64]\n       sgbench scaling --bin PATH [--duration S]".into()),
+        Some("tls") => tls(&args).await,
+        _ => Err("usage: sgbench compare --sgmock ADDR [--moto ADDR] [--duration S] [--repeat N] [--conns 1,8,64]\n       sgbench scaling --bin PATH [--duration S]\n       sgbench persistence --bin PATH [--groups N]\n       sgbench tls --bin PATH [--duration S] [--conns 1,8,64]".into()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

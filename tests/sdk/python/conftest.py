@@ -1,5 +1,6 @@
 """Starts a real sgmock process on a free loopback port, with signatures verified, and builds official
-SDK clients for it. Keys: `testid:testsecret` (account `testid`) and `otherid:othersecret` (its own account)."""
+SDK clients for it. Keys: `testid:testsecret` (account `testid`) and `otherid:othersecret` (its own account).
+TLS is on (sgmock's default): the same port serves HTTPS, and `sgmock_ca` is its CA certificate's file."""
 
 import os
 import pathlib
@@ -14,8 +15,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
-def sgmock_addr():
+def sgmock_server(tmp_path_factory):
     binary = os.environ.get("SGMOCK_BIN", str(ROOT / "target" / "release" / "sgmock"))
+    ca = tmp_path_factory.mktemp("sgmock") / "ca.pem"
     proc = subprocess.Popen(
         [
             binary,
@@ -23,6 +25,7 @@ def sgmock_addr():
             "--auth", "verify",
             "--access-key", "testid:testsecret",
             "--access-key", "otherid:othersecret",
+            "--tls-ca-out", str(ca),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -31,9 +34,19 @@ def sgmock_addr():
     # sgmock prints exactly one line on stdout once it accepts connections.
     line = proc.stdout.readline()
     assert line.startswith("sgmock listening on "), f"sgmock did not start: {line!r}"
-    yield line.split()[-1]
+    yield line.split()[-1], str(ca)
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sgmock_addr(sgmock_server):
+    return sgmock_server[0]
+
+
+@pytest.fixture(scope="session")
+def sgmock_ca(sgmock_server):
+    return sgmock_server[1]
 
 
 def config_for(addr, signature_algorithm=None, key_id="testid", secret="testsecret"):
