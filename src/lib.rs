@@ -260,14 +260,20 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let (resp, outcome) = if parts.method != Method::GET && parts.method != Method::POST {
-        products::gateway_error(Format::Json, &request_id, &products::Failure::Method)
+        products::gateway_error(Format::Json, &request_id, &products::GatewayError::Method)
     } else if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        products::gateway_error(Format::Json, &request_id, &products::Failure::BodyTooLarge)
+        products::gateway_error(
+            Format::Json,
+            &request_id,
+            &products::GatewayError::BodyTooLarge,
+        )
     } else {
         match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Err(_) => {
-                products::gateway_error(Format::Json, &request_id, &products::Failure::BodyTooLarge)
-            }
+            Err(_) => products::gateway_error(
+                Format::Json,
+                &request_id,
+                &products::GatewayError::BodyTooLarge,
+            ),
             Ok(bytes) => {
                 let rpc = RpcRequest::decode(
                     parts.method.as_str(),
@@ -288,9 +294,11 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                 match products::prepare(&app, &rpc, &signed, &request_id) {
                     Err(refused) => *refused,
                     Ok(call) => {
-                        let hit = app
-                            .faults
-                            .check(call.product_name(), call.action, &call.account);
+                        let hit = app.faults.check(
+                            call.product_name(),
+                            call.action.as_str(),
+                            &call.account,
+                        );
                         if let Some(latency) = hit.as_ref().and_then(|h| h.latency) {
                             tokio::time::sleep(latency).await;
                         }
@@ -324,7 +332,7 @@ async fn not_found(req: Request) -> Response {
     let (resp, outcome) = products::gateway_error(
         Format::Json,
         &request_id,
-        &products::Failure::UnknownAction(req.uri().path().to_string()),
+        &products::GatewayError::UnknownAction(req.uri().path().to_string()),
     );
     products::log(&outcome, &request_id, Instant::now());
     resp

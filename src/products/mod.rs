@@ -1,6 +1,7 @@
 //! The products on the shared wire and domain. Each product is a table of actions, an error table
 //! (`Failure` → `(Code, HTTP status, Message)`) and renderers; handlers never write an error string.
 
+pub mod action;
 pub mod ecs;
 pub mod ens;
 pub mod json;
@@ -17,6 +18,7 @@ use crate::domain::{Attr, DomainError, Problem};
 pub use crate::rpc::Reply;
 use crate::rpc::{envelope, ErrorInfo, Format, ParamError, Params, RpcRequest};
 use crate::App;
+pub use action::Action;
 
 /// Everything that can make a call fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,12 @@ pub enum Failure {
     UnknownRegion(String),
     /// A resource id of a resource-generic action (TagResources, JoinResourceGroup) that does not exist.
     ResourceNotFound(String),
+}
+
+/// What the gateway refuses before any product's action runs: the same answer whatever the product
+/// (docs/reference/wire.md §3.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayError {
     MissingAction,
     MissingVersion,
     UnknownVersion(String),
@@ -70,7 +78,7 @@ impl From<DomainError> for Failure {
 pub struct Ctx<'a> {
     pub app: &'a App,
     pub account: &'a str,
-    pub action: &'static str,
+    pub action: Action,
     pub params: &'a Params,
 }
 
@@ -110,7 +118,7 @@ impl Ctx<'_> {
             value: value.to_string(),
             fingerprint: format!(
                 "{}\n{}",
-                self.action,
+                self.action.as_str(),
                 self.params.fingerprint(COMMON_PARAMS)
             ),
         }))
@@ -125,8 +133,9 @@ pub struct Product {
     pub name: &'static str,
     pub host: &'static str,
     pub version: &'static str,
-    pub actions: &'static [(&'static str, Handler)],
-    pub describe: fn(&str, &Failure) -> ErrorInfo,
+    pub actions: &'static [(Action, Handler)],
+    /// The product's errors for its own actions (gateway errors are `common`'s).
+    pub describe: fn(Action, &Failure) -> ErrorInfo,
 }
 
 static PRODUCTS: &[&Product] = &[&ecs::PRODUCT, &ens::PRODUCT];
@@ -142,7 +151,7 @@ pub fn check_action(product: Option<&str>, action: &str) -> Result<(), Vec<&'sta
     let names = || {
         products
             .iter()
-            .flat_map(|p| p.actions.iter().map(|(a, _)| *a))
+            .flat_map(|p| p.actions.iter().map(|(a, _)| a.as_str()))
     };
     if names().any(|a| a == action) {
         return Ok(());
@@ -180,24 +189,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Errors no product owns: the gateway's own (docs/reference/wire.md §3.7).
-fn common(f: &Failure) -> Option<ErrorInfo> {
+fn gateway(g: &GatewayError) -> ErrorInfo {
     let missing = |p: &str| {
         format!("The input parameter \"{p}\" that is mandatory for processing this request is not supplied.")
     };
-    Some(match f {
-        Failure::MissingAction => ErrorInfo::new(400, "MissingParameter", missing("Action")),
-        Failure::MissingVersion => ErrorInfo::new(400, "MissingParameter", missing("Version")),
-        Failure::UnknownVersion(v) => ErrorInfo::new(
+    match g {
+        GatewayError::MissingAction => ErrorInfo::new(400, "MissingParameter", missing("Action")),
+        GatewayError::MissingVersion => ErrorInfo::new(400, "MissingParameter", missing("Version")),
+        GatewayError::UnknownVersion(v) => ErrorInfo::new(
             400,
             "InvalidVersion",
             format!("Specified parameter Version is not valid: {v}."),
         ),
-        Failure::UnknownAction(a) => ErrorInfo::new(
+        GatewayError::UnknownAction(a) => ErrorInfo::new(
             404,
             "InvalidAction.NotFound",
             format!("Specified api is not found, please check your url and method: {a}."),
         ),
-        Failure::BodyTooLarge => ErrorInfo::new(
+        GatewayError::BodyTooLarge => ErrorInfo::new(
             413,
             "RequestEntityTooLarge",
             format!(
@@ -205,31 +214,30 @@ fn common(f: &Failure) -> Option<ErrorInfo> {
                 crate::rpc::MAX_BODY_BYTES
             ),
         ),
-        Failure::Method => ErrorInfo::new(
+        GatewayError::Method => ErrorInfo::new(
             403,
             "UnsupportedHTTPMethod",
             "This http method is not supported.",
         ),
-        Failure::Auth(a) => auth_error(a),
+        GatewayError::Auth(a) => auth_error(a),
         // Undocumented (the gateway's own answers to these are unknown): our codes, docs/fidelity.md.
-        Failure::UriTooLong => ErrorInfo::new(
+        GatewayError::UriTooLong => ErrorInfo::new(
             414,
             "RequestURITooLong",
             "The request URI is longer than 65,534 bytes: send the parameters as a form body (POST).",
         ),
-        Failure::HeadersTooLarge => ErrorInfo::new(
+        GatewayError::HeadersTooLarge => ErrorInfo::new(
             431,
             "RequestHeaderFieldsTooLarge",
             "The request has more than 100 headers, or headers larger than the server accepts.",
         ),
-        Failure::MalformedHttp => ErrorInfo::new(
+        GatewayError::MalformedHttp => ErrorInfo::new(
             400,
             "BadRequest",
             "The request is not valid HTTP/1.1: check the request line and headers (a target must be \
              percent-encoded ASCII).",
         ),
-        _ => return None,
-    })
+    }
 }
 
 /// The gateway's authentication errors (docs/reference/wire.md §3.7; docs/reference/clients.md §6).
@@ -285,14 +293,8 @@ pub struct Outcome {
 }
 
 /// An error answer outside any product (bad method, body too large, unknown version).
-pub fn gateway_error(format: Format, request_id: &str, f: &Failure) -> (Response, Outcome) {
-    let info = common(f).unwrap_or_else(|| {
-        ErrorInfo::new(
-            500,
-            "InternalError",
-            "The request processing has failed due to some unknown error.",
-        )
-    });
+pub fn gateway_error(format: Format, request_id: &str, g: &GatewayError) -> (Response, Outcome) {
+    let info = gateway(g);
     let resp = envelope::error(format, request_id, "ecs.aliyuncs.com", "Ecs", &info);
     let outcome = Outcome {
         product: "-",
@@ -307,13 +309,13 @@ pub fn gateway_error(format: Format, request_id: &str, f: &Failure) -> (Response
 /// The answer to a request HTTP refused with `status` before any product saw it (the connection
 /// layer writes it in place of hyper's empty one): (RequestId, error, JSON body).
 pub fn http_refusal(status: u16) -> Option<(String, ErrorInfo, Vec<u8>)> {
-    let failure = match status {
-        400 => Failure::MalformedHttp,
-        414 => Failure::UriTooLong,
-        431 => Failure::HeadersTooLarge,
+    let refused = match status {
+        400 => GatewayError::MalformedHttp,
+        414 => GatewayError::UriTooLong,
+        431 => GatewayError::HeadersTooLarge,
         _ => return None,
     };
-    let info = common(&failure)?;
+    let info = gateway(&refused);
     let request_id = envelope::new_request_id();
     let body = envelope::error_body(Format::Json, &request_id, "ecs.aliyuncs.com", "Ecs", &info);
     Some((request_id, info, body))
@@ -322,7 +324,7 @@ pub fn http_refusal(status: u16) -> Option<(String, ErrorInfo, Vec<u8>)> {
 /// A call that is routed and authenticated, ready to run.
 pub struct Prepared<'a> {
     product: &'static Product,
-    pub action: &'static str,
+    pub action: Action,
     handler: Handler,
     pub account: String,
     params: &'a Params,
@@ -345,7 +347,7 @@ impl Prepared<'_> {
         let outcome = Outcome {
             product: self.product.name,
             account: self.account.clone(),
-            action: self.action.to_string(),
+            action: self.action.as_str().to_string(),
             status: info.status,
             code: Some(info.code.clone()),
         };
@@ -362,17 +364,17 @@ impl Prepared<'_> {
         };
         match (self.handler)(&ctx) {
             Ok(body) => (
-                envelope::success(self.format, self.action, request_id, body),
+                envelope::success(self.format, self.action.as_str(), request_id, body),
                 Outcome {
                     product: self.product.name,
                     account: self.account.clone(),
-                    action: self.action.to_string(),
+                    action: self.action.as_str().to_string(),
                     status: 200,
                     code: None,
                 },
             ),
             Err(f) => {
-                let info = common(&f).unwrap_or_else(|| (self.product.describe)(self.action, &f));
+                let info = (self.product.describe)(self.action, &f);
                 self.answer_error(&info, request_id)
             }
         }
@@ -396,19 +398,20 @@ pub fn prepare<'a>(
         return Err(Box::new(gateway_error(
             req.format,
             request_id,
-            &Failure::MissingVersion,
+            &GatewayError::MissingVersion,
         )));
     };
     let Some(product) = PRODUCTS.iter().copied().find(|p| p.version == version) else {
         return Err(Box::new(gateway_error(
             req.format,
             request_id,
-            &Failure::UnknownVersion(version.to_string()),
+            &GatewayError::UnknownVersion(version.to_string()),
         )));
     };
     let action_name = req.action.clone().unwrap_or_default();
-    let fail = |f: Failure, account: &str| -> (Response, Outcome) {
-        let info = common(&f).unwrap_or_else(|| (product.describe)(&action_name, &f));
+    // Before the action is found in the product's table a refusal is the gateway's; after, the
+    // product's, for that action.
+    let answer = |info: ErrorInfo, account: &str| -> (Response, Outcome) {
         let resp = envelope::error(req.format, request_id, product.host, product.name, &info);
         let outcome = Outcome {
             product: product.name,
@@ -420,21 +423,30 @@ pub fn prepare<'a>(
         (resp, outcome)
     };
     if req.action.is_none() {
-        return Err(Box::new(fail(Failure::MissingAction, "")));
+        return Err(Box::new(answer(gateway(&GatewayError::MissingAction), "")));
     }
     let account = match app.auth.authenticate(signed, app.now()) {
         Ok(a) => a,
-        Err(e) => return Err(Box::new(fail(Failure::Auth(e), ""))),
+        Err(e) => return Err(Box::new(answer(gateway(&GatewayError::Auth(e)), ""))),
     };
-    let Some(&(action, handler)) = product.actions.iter().find(|(a, _)| *a == action_name) else {
-        return Err(Box::new(fail(
-            Failure::UnknownAction(action_name.clone()),
+    let Some(&(action, handler)) = product
+        .actions
+        .iter()
+        .find(|(a, _)| a.as_str() == action_name)
+    else {
+        return Err(Box::new(answer(
+            gateway(&GatewayError::UnknownAction(action_name.clone())),
             &account,
         )));
     };
     let params = match &req.params {
         Ok(p) => p,
-        Err(e) => return Err(Box::new(fail(Failure::Param(e.clone()), &account))),
+        Err(e) => {
+            return Err(Box::new(answer(
+                (product.describe)(action, &Failure::Param(e.clone())),
+                &account,
+            )))
+        }
     };
     Ok(Prepared {
         product,

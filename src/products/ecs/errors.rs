@@ -7,7 +7,7 @@
 
 use crate::domain::values::Problem;
 use crate::domain::{Attr, DomainError, Side};
-use crate::products::Failure;
+use crate::products::{Action, Failure};
 use crate::rpc::{ErrorInfo, ParamError};
 
 fn e(status: u16, code: &str, message: impl Into<String>) -> ErrorInfo {
@@ -23,15 +23,7 @@ fn in_at(at: &str) -> String {
     }
 }
 
-fn is_revoke(action: &str) -> bool {
-    action.starts_with("RevokeSecurityGroup")
-}
-
-fn is_modify_rule(action: &str) -> bool {
-    action == "ModifySecurityGroupRule" || action == "ModifySecurityGroupEgressRule"
-}
-
-pub fn describe(action: &str, f: &Failure) -> ErrorInfo {
+pub fn describe(action: Action, f: &Failure) -> ErrorInfo {
     match f {
         Failure::Param(p) => param(action, p),
         Failure::Domain(d) => domain(action, d),
@@ -54,16 +46,14 @@ pub fn describe(action: &str, f: &Failure) -> ErrorInfo {
             format!("The specified ResourceIds are not found in our records: {ids}."),
         ),
         Failure::UnknownRegion(r) => e(404, "InvalidRegionId.NotFound", format!("The specified RegionId {r} does not exist.")),
-        // Gateway failures are answered before a product is asked; keep a sane fallback anyway.
-        _ => e(500, "InternalError", "The request processing has failed due to some unknown error."),
     }
 }
 
-fn param(action: &str, p: &ParamError) -> ErrorInfo {
+fn param(action: Action, p: &ParamError) -> ErrorInfo {
     match p {
         ParamError::Missing { name } if name == "RegionId" => {
             // ModifySecurityGroupPolicy's page spells it `MissingParamter` (sic).
-            let code = if action == "ModifySecurityGroupPolicy" {
+            let code = if action == Action::ModifySecurityGroupPolicy {
                 "MissingParamter.RegionId"
             } else {
                 "MissingParameter.RegionId"
@@ -121,7 +111,7 @@ fn bad_value(name: &str, hint: &str) -> ErrorInfo {
     }
 }
 
-fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo {
+fn invalid(action: Action, attr: Attr, field: &str, problem: Problem) -> ErrorInfo {
     let not_valid = format!("The specified parameter {field} is not valid.");
     match attr {
         Attr::IpProtocol => e(
@@ -131,7 +121,7 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
         ),
         Attr::PortRange => match problem {
             Problem::Missing => e(400, "InvalidPortRange.Malformed", "The specified parameter PortRange must set."),
-            Problem::Malformed if action == "ModifySecurityGroupEgressRule" => e(
+            Problem::Malformed if action == Action::ModifySecurityGroupEgressRule => e(
                 400,
                 "InvalidParam.PortRange",
                 format!(
@@ -140,7 +130,7 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
             ),
             // The Chinese RevokeSecurityGroup page lists only InvalidIpPortRange.Malformed for a bad
             // PortRange (docs/reference/pages.md); the egress page has InvalidParam.PortRange too.
-            Problem::Malformed if action == "RevokeSecurityGroup" => {
+            Problem::Malformed if action == Action::RevokeSecurityGroup => {
                 e(400, "InvalidIpPortRange.Malformed", not_valid)
             }
             Problem::Malformed => e(
@@ -148,12 +138,12 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
                 "InvalidParam.PortRange",
                 format!("{not_valid} It should be two integers less than 65535 in ?/? format."),
             ),
-            Problem::ProtocolMismatch if is_modify_rule(action) => e(
+            Problem::ProtocolMismatch if action.is_modify_rule() => e(
                 400,
                 "InvalidParam.ProtocolAndPortRangeMismatch",
                 format!("The specified Protocol and PortRange do not match: {field}."),
             ),
-            _ if is_revoke(action) => e(400, "InvalidIpPortRange.Malformed", not_valid),
+            _ if action.is_revoke() => e(400, "InvalidIpPortRange.Malformed", not_valid),
             _ => e(
                 400,
                 "InvalidParam.PortRange",
@@ -174,9 +164,9 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
             "InvalidSecurityGroupDiscription.Malformed",
             format!("The specified security group rule description is not valid: {field} must be 1 to 512 characters, without control characters."),
         ),
-        Attr::SourceCidrIp if action == "RevokeSecurityGroup" => e(400, "InvalidSourceCidrIp.Malformed", not_valid),
+        Attr::SourceCidrIp if action == Action::RevokeSecurityGroup => e(400, "InvalidSourceCidrIp.Malformed", not_valid),
         Attr::SourceCidrIp => e(400, "InvalidParam.SourceCidrIp", not_valid),
-        Attr::DestCidrIp if is_revoke(action) || action == "ModifySecurityGroupEgressRule" => {
+        Attr::DestCidrIp if action.is_revoke() || action == Action::ModifySecurityGroupEgressRule => {
             e(400, "InvalidDestCidrIp.Malformed", not_valid)
         }
         Attr::DestCidrIp => e(400, "InvalidParam.DestCidrIp", not_valid),
@@ -189,7 +179,7 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
              letters, digits, colons, underscores, periods and hyphens only, not starting with http:// or https://.",
         ),
         Attr::GroupDescription => {
-            let code = if action == "CreateSecurityGroup" {
+            let code = if action == Action::CreateSecurityGroup {
                 "InvalidDescription.Malformed"
             } else {
                 "InvalidSecurityGroupDiscription.Malformed"
@@ -223,7 +213,7 @@ fn invalid(action: &str, attr: Attr, field: &str, problem: Problem) -> ErrorInfo
     }
 }
 
-fn domain(action: &str, d: &DomainError) -> ErrorInfo {
+fn domain(action: Action, d: &DomainError) -> ErrorInfo {
     let side = |s: &Side, source: &'static str, dest: &'static str| -> &'static str {
         match s {
             Side::Source => source,
@@ -288,12 +278,12 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             side(s, "InvalidSourceGroupId.Mismatch", "InvalidDestGroupId.Mismatch"),
             "NicType is required or NicType expects intranet.",
         ),
-        DomainError::GroupNotFound { id } if action == "DeleteSecurityGroup" => e(
+        DomainError::GroupNotFound { id } if action == Action::DeleteSecurityGroup => e(
             404,
             "InvalidSecurityGroup.NotFound",
             format!("The specified security group is not found: {id}."),
         ),
-        DomainError::GroupNotFound { id } if action == "DescribeSecurityGroupReferences" => e(
+        DomainError::GroupNotFound { id } if action == Action::DescribeSecurityGroupReferences => e(
             404,
             "InvalidSecurityGroupId.NotFound",
             format!("The SecurityGroupId provided does not exist in our records: {id}."),
@@ -330,7 +320,7 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
         ),
         DomainError::SelfReference { side: Side::Source } => e(
             // RevokeSecurityGroup's page lists it as 400, the other pages as 403.
-            if action == "RevokeSecurityGroup" { 400 } else { 403 },
+            if action == Action::RevokeSecurityGroup { 400 } else { 403 },
             "InvalidParamter.Conflict",
             "The specified SecurityGroupId should be different from the SourceGroupId.",
         ),
@@ -340,7 +330,7 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             "The authorized SecurityGroupId should be different from the DestGroupId.",
         ),
         DomainError::PrefixListNotFound { id } => e(
-            if action == "ModifySecurityGroupEgressRule" { 400 } else { 404 },
+            if action == Action::ModifySecurityGroupEgressRule { 400 } else { 404 },
             "InvalidPrefixListId.NotFound",
             format!("The specified prefix list was not found: {id}."),
         ),
@@ -365,7 +355,7 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             "The security group rule is the same as another existing rule.",
         ),
         DomainError::RuleLimit { limit } => e(
-            if is_modify_rule(action) { 400 } else { 403 },
+            if action.is_modify_rule() { 400 } else { 403 },
             "AuthorizationLimitExceed",
             format!("The limit of authorization records in the security group reaches: at most {limit} rules."),
         ),
@@ -391,7 +381,7 @@ fn domain(action: &str, d: &DomainError) -> ErrorInfo {
             "InvalidParam.SecurityGroupRuleId",
             format!("The specified parameter SecurityGroupRuleId is not valid: {id}."),
         ),
-        DomainError::RuleIdNotFound { .. } if action == "ModifySecurityGroupEgressRule" => e(
+        DomainError::RuleIdNotFound { .. } if action == Action::ModifySecurityGroupEgressRule => e(
             404,
             "SecurityGroupRule.NotFound",
             "The target security group rule do not exist or the parameter Priority mismatch.",

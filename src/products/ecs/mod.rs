@@ -16,7 +16,7 @@ use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleInput, FIELDS};
 use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError, Problem};
 
-use super::{Ctx, Failure, Handler, Product};
+use super::{Action, Ctx, Failure, Handler, Product};
 
 pub static PRODUCT: Product = Product {
     name: "Ecs",
@@ -26,28 +26,37 @@ pub static PRODUCT: Product = Product {
     describe: errors::describe,
 };
 
-static ACTIONS: &[(&str, Handler)] = &[
-    ("CreateSecurityGroup", groups::create),
-    ("DeleteSecurityGroup", groups::delete),
-    ("DescribeSecurityGroups", groups::describe_groups),
-    ("DescribeSecurityGroupAttribute", groups::describe_attribute),
-    ("ModifySecurityGroupAttribute", groups::modify_attribute),
-    ("ModifySecurityGroupPolicy", groups::modify_policy),
+static ACTIONS: &[(Action, Handler)] = &[
+    (Action::CreateSecurityGroup, groups::create),
+    (Action::DeleteSecurityGroup, groups::delete),
+    (Action::DescribeSecurityGroups, groups::describe_groups),
     (
-        "DescribeSecurityGroupReferences",
+        Action::DescribeSecurityGroupAttribute,
+        groups::describe_attribute,
+    ),
+    (
+        Action::ModifySecurityGroupAttribute,
+        groups::modify_attribute,
+    ),
+    (Action::ModifySecurityGroupPolicy, groups::modify_policy),
+    (
+        Action::DescribeSecurityGroupReferences,
         groups::describe_references,
     ),
-    ("DescribeRegions", regions::describe_regions),
-    ("AuthorizeSecurityGroup", rules::authorize_ingress),
-    ("AuthorizeSecurityGroupEgress", rules::authorize_egress),
-    ("RevokeSecurityGroup", rules::revoke_ingress),
-    ("RevokeSecurityGroupEgress", rules::revoke_egress),
-    ("ModifySecurityGroupRule", rules::modify_ingress),
-    ("ModifySecurityGroupEgressRule", rules::modify_egress),
-    ("TagResources", tags::tag_resources),
-    ("UntagResources", tags::untag_resources),
-    ("ListTagResources", tags::list_tag_resources),
-    ("JoinResourceGroup", tags::join_resource_group),
+    (Action::DescribeRegions, regions::describe_regions),
+    (Action::AuthorizeSecurityGroup, rules::authorize_ingress),
+    (
+        Action::AuthorizeSecurityGroupEgress,
+        rules::authorize_egress,
+    ),
+    (Action::RevokeSecurityGroup, rules::revoke_ingress),
+    (Action::RevokeSecurityGroupEgress, rules::revoke_egress),
+    (Action::ModifySecurityGroupRule, rules::modify_ingress),
+    (Action::ModifySecurityGroupEgressRule, rules::modify_egress),
+    (Action::TagResources, tags::tag_resources),
+    (Action::UntagResources, tags::untag_resources),
+    (Action::ListTagResources, tags::list_tag_resources),
+    (Action::JoinResourceGroup, tags::join_resource_group),
 ];
 
 /// ECS rules: IPv6 compressed, a peer required, groups and prefix lists as peers, Description 1–512

@@ -5,7 +5,7 @@
 
 use crate::domain::values::Problem;
 use crate::domain::{Attr, DomainError, Side};
-use crate::products::Failure;
+use crate::products::{Action, Failure};
 use crate::rpc::{ErrorInfo, ParamError};
 
 fn e(code: &str, message: impl Into<String>) -> ErrorInfo {
@@ -35,7 +35,7 @@ fn general(detail: impl std::fmt::Display) -> ErrorInfo {
     )
 }
 
-pub fn describe(action: &str, f: &Failure) -> ErrorInfo {
+pub fn describe(action: Action, f: &Failure) -> ErrorInfo {
     match f {
         Failure::Param(p) => match p {
             ParamError::Missing { name } => missing(name),
@@ -60,12 +60,6 @@ pub fn describe(action: &str, f: &Failure) -> ErrorInfo {
         Failure::DryRun | Failure::UnknownRegion(_) | Failure::ResourceNotFound(_) => {
             general("an unsupported parameter")
         }
-        // Gateway failures are answered before a product is asked; keep a sane fallback anyway.
-        _ => ErrorInfo::new(
-            500,
-            "InternalError",
-            "The request processing has failed due to some unknown error.",
-        ),
     }
 }
 
@@ -95,9 +89,8 @@ fn invalid(attr: Attr, name: &str, problem: Problem) -> ErrorInfo {
     }
 }
 
-fn domain(action: &str, d: &DomainError) -> ErrorInfo {
-    let removing =
-        action == "DeleteSecurityGroupPermissions" || action.starts_with("RevokeSecurityGroup");
+fn domain(action: Action, d: &DomainError) -> ErrorInfo {
+    let removing = action == Action::DeleteSecurityGroupPermissions || action.is_revoke();
     match d {
         DomainError::Invalid { attr, field: name, problem } => invalid(*attr, name, *problem),
         DomainError::BothFamilies { side: Side::Source, .. } => e(

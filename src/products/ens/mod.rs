@@ -16,7 +16,7 @@ use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError};
 use crate::rpc::ParamError;
 
-use super::{Ctx, Failure, Handler, Product};
+use super::{Action, Ctx, Failure, Handler, Product};
 
 pub static PRODUCT: Product = Product {
     name: "Ens",
@@ -26,25 +26,31 @@ pub static PRODUCT: Product = Product {
     describe: errors::describe,
 };
 
-static ACTIONS: &[(&str, Handler)] = &[
-    ("CreateSecurityGroup", actions::create),
-    ("DeleteSecurityGroup", actions::delete),
-    ("DescribeSecurityGroups", actions::describe_groups),
+static ACTIONS: &[(Action, Handler)] = &[
+    (Action::CreateSecurityGroup, actions::create),
+    (Action::DeleteSecurityGroup, actions::delete),
+    (Action::DescribeSecurityGroups, actions::describe_groups),
     (
-        "DescribeSecurityGroupAttribute",
+        Action::DescribeSecurityGroupAttribute,
         actions::describe_attribute,
     ),
-    ("ModifySecurityGroupAttribute", actions::modify_attribute),
-    ("AuthorizeSecurityGroup", actions::authorize_ingress),
-    ("AuthorizeSecurityGroupEgress", actions::authorize_egress),
-    ("RevokeSecurityGroup", actions::revoke_ingress),
-    ("RevokeSecurityGroupEgress", actions::revoke_egress),
     (
-        "CreateSecurityGroupPermissions",
+        Action::ModifySecurityGroupAttribute,
+        actions::modify_attribute,
+    ),
+    (Action::AuthorizeSecurityGroup, actions::authorize_ingress),
+    (
+        Action::AuthorizeSecurityGroupEgress,
+        actions::authorize_egress,
+    ),
+    (Action::RevokeSecurityGroup, actions::revoke_ingress),
+    (Action::RevokeSecurityGroupEgress, actions::revoke_egress),
+    (
+        Action::CreateSecurityGroupPermissions,
         actions::create_permissions,
     ),
     (
-        "DeleteSecurityGroupPermissions",
+        Action::DeleteSecurityGroupPermissions,
         actions::delete_permissions,
     ),
 ];
