@@ -85,7 +85,13 @@ fn invalid(attr: Attr, name: &str, problem: Problem) -> ErrorInfo {
         Attr::RuleDescription | Attr::GroupDescription => field("Description", name),
         Attr::GroupName => field("SecurityGroupName", name),
         Attr::SecurityGroupId => field("SecurityGroupId", name),
-        other => general(format!("{name} ({other:?}) is not valid")),
+        // Parameters ENS does not have (its rules and groups never carry them).
+        Attr::GroupType
+        | Attr::InnerAccessPolicy
+        | Attr::TagKey
+        | Attr::TagValue
+        | Attr::ClientToken
+        | Attr::VpcId => general(format!("{name} is not valid")),
     }
 }
 
@@ -138,7 +144,84 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
         ),
         // The cause (a file path, an OS error) is logged, never answered.
         DomainError::Storage(_) => ErrorInfo::new(500, "InternalError", "The request processing has failed due to some unknown error."),
-        // The rest cannot arise from ENS input (no group peers, prefix lists, rule ids, tags, tokens).
-        other => general(other),
+        DomainError::SameSourceAndDest { at } => general(format!(
+            "the source and destination CIDR blocks are the same{}",
+            if at.is_empty() { String::new() } else { format!(" in {at}") }
+        )),
+        // None of these can arise from ENS input: it has no group or prefix-list peers, port-range
+        // lists, rule ids, modify, enterprise groups, tags or ClientTokens. Should one ever reach
+        // here, it is still a 400 that names no internal type.
+        DomainError::ClassicPrefixList
+        | DomainError::GroupPeerNicType { .. }
+        | DomainError::PeerGroupNotFound { .. }
+        | DomainError::PeerGroupOtherVpc { .. }
+        | DomainError::PeerNetworkType
+        | DomainError::SelfReference { .. }
+        | DomainError::PrefixListNotFound { .. }
+        | DomainError::ProtocolNotSupportPortRangeList
+        | DomainError::PortRangeListNotFound { .. }
+        | DomainError::GroupPeerLimit { .. }
+        | DomainError::EnterpriseDrop
+        | DomainError::EnterpriseGroupPeer
+        | DomainError::RuleIdMalformed { .. }
+        | DomainError::RuleIdNotFound { .. }
+        | DomainError::RuleIdRepeated { .. }
+        | DomainError::ModifyPeerKind
+        | DomainError::ModifyNicType
+        | DomainError::ModifyClear { .. }
+        | DomainError::ModifyDuplicate
+        | DomainError::Referenced
+        | DomainError::EnterpriseNeedsVpc
+        | DomainError::EnterprisePolicyFixed
+        | DomainError::TagLimit { .. }
+        | DomainError::DuplicateTagKey
+        | DomainError::TokenMismatch => general("a parameter ENS does not support"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ENS answers every error with HTTP 400 (docs/reference/ens.md §2.9), and no answer shows an
+    /// internal type's name (the table is exhaustive; nothing is formatted with `Debug`).
+    #[test]
+    fn errors_ens_input_cannot_cause_are_still_plain_400s() {
+        let info = describe(
+            Action::CreateSecurityGroupPermissions,
+            &Failure::Domain(DomainError::ModifyPeerKind),
+        );
+        assert_eq!(
+            (info.status, info.code.as_str(), info.message.as_str()),
+            (
+                400,
+                "InvalidParameter",
+                "The errorMessage is a parameter ENS does not support. Please check it again."
+            )
+        );
+        let info = describe(
+            Action::CreateSecurityGroup,
+            &Failure::Domain(DomainError::invalid(
+                Attr::VpcId,
+                "VpcId",
+                Problem::Malformed,
+            )),
+        );
+        assert_eq!(
+            info.message,
+            "The errorMessage is VpcId is not valid. Please check it again."
+        );
+        let info = describe(
+            Action::CreateSecurityGroupPermissions,
+            &Failure::Domain(DomainError::SameSourceAndDest {
+                at: "Permissions.1".into(),
+            }),
+        );
+        assert_eq!(info.status, 400);
+        assert!(
+            !info.message.contains("SameSourceAndDest"),
+            "{}",
+            info.message
+        );
     }
 }
