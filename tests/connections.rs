@@ -83,6 +83,21 @@ impl Server {
         }
     }
 
+    /// Wait (at most 20 s, else fail with `why`) for the process to exit after a signal.
+    fn exit_within_bound(&mut self, why: &str) -> std::process::ExitStatus {
+        let (tx, rx) = mpsc::channel();
+        let mut child = std::mem::replace(
+            &mut self.child,
+            Command::new("true").spawn().expect("placeholder"),
+        );
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect(why)
+            .expect("wait")
+    }
+
     fn connect(&self) -> TcpStream {
         let s = TcpStream::connect(&self.addr).expect("connect");
         // A bound on every read: a server that never answers fails the test instead of hanging it.
@@ -247,18 +262,7 @@ fn the_stop_drains_requests_in_flight_and_does_not_wait_for_half_sent_ones() {
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     server.logged("connections still open after the drain timeout are dropped");
     // The process is gone within a bounded time.
-    let (tx, rx) = mpsc::channel();
-    let mut child = std::mem::replace(
-        &mut server.child,
-        Command::new("true").spawn().expect("placeholder"),
-    );
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait());
-    });
-    let exit = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the process kept running after its drain timeout")
-        .expect("wait");
+    let exit = server.exit_within_bound("the process kept running after its drain timeout");
     assert!(exit.success(), "{exit:?}");
     assert!(read_to_close(&mut half).is_ok());
 }
@@ -297,18 +301,7 @@ fn the_stop_does_not_wait_for_silent_connections_or_unfinished_handshakes() {
     // Well before any of the 600 s limits: the connections are closed and the process exits.
     assert!(read_to_close(&mut silent).is_ok());
     assert!(read_to_close(&mut handshaking).is_ok());
-    let (tx, rx) = mpsc::channel();
-    let mut child = std::mem::replace(
-        &mut server.child,
-        Command::new("true").spawn().expect("placeholder"),
-    );
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait());
-    });
-    let exit = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the stop waited for idle connections")
-        .expect("wait");
+    let exit = server.exit_within_bound("the stop waited for idle connections");
     assert!(exit.success(), "{exit:?}");
 }
 

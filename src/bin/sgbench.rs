@@ -385,6 +385,34 @@ struct Stats {
     latencies_us: Vec<u32>,
 }
 
+impl Stats {
+    /// One measured call: counted if it answered 200 within the phase, its latency kept either way.
+    fn record(&mut self, reply: &Res<Reply>, took: Duration, deadline: Instant) {
+        match reply {
+            Ok(x) if x.status == 200 => {
+                if Instant::now() <= deadline {
+                    self.done += 1;
+                }
+                self.latencies_us
+                    .push(took.as_micros().min(u128::from(u32::MAX)) as u32);
+            }
+            _ => self.errors += 1,
+        }
+    }
+}
+
+/// The connections' stats, added up.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<Stats>>) -> Res<Stats> {
+    let mut all = Stats::default();
+    for t in tasks {
+        let s = t.await.map_err(|e| e.to_string())?;
+        all.done += s.done;
+        all.errors += s.errors;
+        all.latencies_us.extend(s.latencies_us);
+    }
+    Ok(all)
+}
+
 struct Summary {
     rps: f64,
     p50_us: u32,
@@ -480,30 +508,12 @@ async fn run_phase(
                     }
                     Phase::Trivial => client.conn.request("GET", "/_sgmock/health", "", "").await,
                 };
-                let took = t.elapsed();
-                match reply {
-                    Ok(x) if x.status == 200 => {
-                        if Instant::now() <= deadline {
-                            stats.done += 1;
-                        }
-                        stats
-                            .latencies_us
-                            .push(took.as_micros().min(u128::from(u32::MAX)) as u32);
-                    }
-                    _ => stats.errors += 1,
-                }
+                stats.record(&reply, t.elapsed(), deadline);
             }
             stats
         }));
     }
-    let mut all = Stats::default();
-    for t in tasks {
-        let s = t.await.map_err(|e| e.to_string())?;
-        all.done += s.done;
-        all.errors += s.errors;
-        all.latencies_us.extend(s.latencies_us);
-    }
-    Ok(summarize(all, duration.as_secs_f64()))
+    Ok(summarize(gather(tasks).await?, duration.as_secs_f64()))
 }
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -1047,30 +1057,12 @@ async fn tls(args: &[String]) -> Res<()> {
                         while Instant::now() < deadline {
                             let t = Instant::now();
                             let reply = client.post(body.clone()).await;
-                            let took = t.elapsed();
-                            match reply {
-                                Ok(x) if x.status == 200 => {
-                                    if Instant::now() <= deadline {
-                                        stats.done += 1;
-                                    }
-                                    stats
-                                        .latencies_us
-                                        .push(took.as_micros().min(u128::from(u32::MAX)) as u32);
-                                }
-                                _ => stats.errors += 1,
-                            }
+                            stats.record(&reply, t.elapsed(), deadline);
                         }
                         stats
                     }));
                 }
-                let mut all = Stats::default();
-                for t in tasks {
-                    let s = t.await.map_err(|e| e.to_string())?;
-                    all.done += s.done;
-                    all.errors += s.errors;
-                    all.latencies_us.extend(s.latencies_us);
-                }
-                let s = summarize(all, duration.as_secs_f64());
+                let s = summarize(gather(tasks).await?, duration.as_secs_f64());
                 let ratio = match plain_rps {
                     Some(p) if p > 0.0 => format!("{:.2}", s.rps / p),
                     _ => "-".into(),
