@@ -21,20 +21,10 @@ const DIALECT: Dialect = Dialect {
 };
 
 fn draft(i: usize) -> RuleDraft {
-    let fields = [
-        ("IpProtocol", "tcp".to_string()),
-        ("PortRange", format!("{p}/{p}", p = 1 + i % 65535)),
-        (
-            "SourceCidrIp",
-            format!("10.{}.{}.0/24", (i / 65535) % 256, (i / 256) % 256),
-        ),
-    ];
-    let input = RuleInput::collect("", Direction::Ingress, |f| {
-        (
-            f.to_string(),
-            fields.iter().find(|(k, _)| *k == f).map(|(_, v)| v.clone()),
-        )
-    });
+    let mut input = RuleInput::new("", Direction::Ingress);
+    input.ip_protocol.value = Some("tcp".into());
+    input.port_range.value = Some(format!("{p}/{p}", p = 1 + i % 65535));
+    input.source.cidr.value = Some(format!("10.{}.{}.0/24", (i / 65535) % 256, (i / 256) % 256));
     parse_rule(&input, &DIALECT).expect("valid rule")
 }
 

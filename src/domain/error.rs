@@ -1,6 +1,7 @@
 //! `DomainError`: what went wrong, as data. No error codes or HTTP statuses here: each product's
 //! error table maps these to its own `(Code, status, Message)`.
 
+use super::input::RuleField;
 use super::values::Problem;
 
 /// Which side of a rule a peer sits on.
@@ -107,8 +108,9 @@ pub enum DomainError {
     ModifyPeerKind,
     #[error("NIC type cannot change")]
     ModifyNicType,
-    #[error("{field} cannot be cleared")]
-    ModifyClear { field: String },
+    /// A field sent empty on modify-by-id where the rule holds a value; `name` is the client's label.
+    #[error("{name} cannot be cleared")]
+    ModifyClear { field: RuleField, name: String },
     #[error("the modified rule duplicates another")]
     ModifyDuplicate,
     #[error("group is referenced by another group's rule")]

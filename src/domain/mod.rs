@@ -4,6 +4,7 @@
 pub mod cidr;
 pub mod error;
 pub mod group;
+pub mod input;
 pub mod names;
 pub mod rule;
 pub mod store;

@@ -2,6 +2,9 @@
 //! request tables in docs/reference/ecs.md §1.1, §2.1).
 
 use super::error::{Attr, DomainError};
+#[cfg(test)]
+use super::input::Input;
+use super::input::TagInput;
 use super::values::Problem;
 
 /// Whether `c` may be part of a stored text (a description, a tag): any character an XML 1.0 document
@@ -61,9 +64,11 @@ pub fn check_group_description(
 
 /// Tag key: not empty, at most 128 characters, not starting with `aliyun` or `acs:`, no `http(s)://`.
 /// Tag value: may be empty, at most 128 characters, no `http(s)://`. Keys must be unique.
-pub fn check_tags(tags: &[(String, String, String)]) -> Result<(), DomainError> {
+pub fn check_tags(tags: &[TagInput]) -> Result<(), DomainError> {
     let mut seen = std::collections::HashSet::new();
-    for (field, key, value) in tags {
+    for tag in tags {
+        let key = tag.key.value.as_deref().unwrap_or_default();
+        let value = tag.value.value.as_deref().unwrap_or_default();
         let lk = key.to_ascii_lowercase();
         if key.is_empty()
             || key.chars().count() > 128
@@ -75,7 +80,7 @@ pub fn check_tags(tags: &[(String, String, String)]) -> Result<(), DomainError> 
         {
             return Err(DomainError::invalid(
                 Attr::TagKey,
-                format!("{field}.Key"),
+                tag.key.name.clone(),
                 Problem::Malformed,
             ));
         }
@@ -87,11 +92,11 @@ pub fn check_tags(tags: &[(String, String, String)]) -> Result<(), DomainError> 
         {
             return Err(DomainError::invalid(
                 Attr::TagValue,
-                format!("{field}.Value"),
+                tag.value.name.clone(),
                 Problem::Malformed,
             ));
         }
-        if !seen.insert(key.as_str()) {
+        if !seen.insert(key) {
             return Err(DomainError::DuplicateTagKey);
         }
     }
@@ -133,7 +138,16 @@ mod tests {
         assert!(check_group_description("https://x", "Description", false).is_err());
         assert!(check_group_description("1abc", "Description", false).is_ok());
         assert!(check_group_description("1abc", "Description", true).is_err());
-        let t = |k: &str, v: &str| ("Tag.1".to_string(), k.to_string(), v.to_string());
+        let t = |k: &str, v: &str| TagInput {
+            key: Input {
+                name: "Tag.1.Key".into(),
+                value: Some(k.into()),
+            },
+            value: Input {
+                name: "Tag.1.Value".into(),
+                value: Some(v.into()),
+            },
+        };
         assert!(check_tags(&[t("Created", "TF"), t("env", "")]).is_ok());
         assert!(check_tags(&[t("", "x")]).is_err());
         assert!(check_tags(&[t("aliyun-x", "x")]).is_err());

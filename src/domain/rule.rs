@@ -1,125 +1,10 @@
-//! Rules: the raw input a product hands over (wire name + value per attribute), the parsed draft, the
-//! stored rule, and the identity key that decides "the same rule" (docs/reference/rules.md §4.1, §4.2).
+//! Rules: parsing a client's [`RuleInput`] into a draft, the stored rule, and the identity key that
+//! decides "the same rule" (docs/reference/rules.md §4.1, §4.2).
 
 use super::cidr::{Cidr, Ipv6Text};
 use super::error::{Attr, DomainError, Side};
+pub use super::input::{Input, RuleField, RuleInput, SideField, SideInput};
 use super::values::{Direction, Family, IpProtocol, NicType, Policy, PortRange, Priority, Problem};
-
-/// The canonical attribute names a rule is built from. Products prefix them (`Permissions.3.`) or
-/// read them from a JSON object; the names themselves are the documented field names.
-pub const FIELDS: [&str; 20] = [
-    "IpProtocol",
-    "PortRange",
-    "SourcePortRange",
-    "Policy",
-    "Priority",
-    "NicType",
-    "Description",
-    "SourceCidrIp",
-    "Ipv6SourceCidrIp",
-    "SourceGroupId",
-    "SourceGroupOwnerAccount",
-    "SourceGroupOwnerId",
-    "SourcePrefixListId",
-    "DestCidrIp",
-    "Ipv6DestCidrIp",
-    "DestGroupId",
-    "DestGroupOwnerAccount",
-    "DestGroupOwnerId",
-    "DestPrefixListId",
-    "PortRangeListId",
-];
-
-/// One raw attribute: the name the client used (for messages) and its value, if sent.
-#[derive(Debug, Clone, Default)]
-pub struct Input {
-    pub name: String,
-    pub value: Option<String>,
-}
-
-impl Input {
-    /// The value when it is present and not empty. Clients send `Description=` and similar empty
-    /// values for "unset" (docs/reference/terraform.md §2.3), so empty counts as absent unless asked otherwise.
-    pub fn present(&self) -> Option<&str> {
-        self.value.as_deref().filter(|v| !v.is_empty())
-    }
-
-    /// Sent, but as an empty string.
-    pub fn is_empty_string(&self) -> bool {
-        self.value.as_deref() == Some("")
-    }
-}
-
-/// Everything a client sent for one rule.
-#[derive(Debug, Clone)]
-pub struct RuleInput {
-    /// Where the rule came from, for messages: `Permissions.2`, or the empty string for flat parameters.
-    pub at: String,
-    pub direction: Direction,
-    fields: Vec<Input>,
-}
-
-impl RuleInput {
-    /// Collect every field of [`FIELDS`] through `get(field) -> (wire name, value)`.
-    pub fn collect(
-        at: impl Into<String>,
-        direction: Direction,
-        mut get: impl FnMut(&str) -> (String, Option<String>),
-    ) -> RuleInput {
-        let fields = FIELDS
-            .iter()
-            .map(|f| {
-                let (name, value) = get(f);
-                Input { name, value }
-            })
-            .collect();
-        RuleInput {
-            at: at.into(),
-            direction,
-            fields,
-        }
-    }
-
-    pub fn get(&self, field: &str) -> &Input {
-        static EMPTY: Input = Input {
-            name: String::new(),
-            value: None,
-        };
-        FIELDS
-            .iter()
-            .position(|f| *f == field)
-            .and_then(|i| self.fields.get(i))
-            .unwrap_or(&EMPTY)
-    }
-
-    /// Does the input carry any peer field of `side`?
-    pub fn touches_side(&self, side: Side) -> bool {
-        side_fields(side)
-            .iter()
-            .any(|f| self.get(f).present().is_some())
-    }
-}
-
-fn side_fields(side: Side) -> [&'static str; 6] {
-    match side {
-        Side::Source => [
-            "SourceCidrIp",
-            "Ipv6SourceCidrIp",
-            "SourceGroupId",
-            "SourceGroupOwnerAccount",
-            "SourceGroupOwnerId",
-            "SourcePrefixListId",
-        ],
-        Side::Dest => [
-            "DestCidrIp",
-            "Ipv6DestCidrIp",
-            "DestGroupId",
-            "DestGroupOwnerAccount",
-            "DestGroupOwnerId",
-            "DestPrefixListId",
-        ],
-    }
-}
 
 /// The side that names the rule's peer: the source of an inbound rule, the destination of an outbound
 /// one. The other side may only hold a CIDR ("quintuple" rules).
@@ -206,47 +91,25 @@ pub struct RuleDraft {
     pub dest: Option<Peer>,
 }
 
-fn attr_of(field: &str) -> Attr {
-    match field {
-        "IpProtocol" => Attr::IpProtocol,
-        "PortRange" => Attr::PortRange,
-        "SourcePortRange" => Attr::SourcePortRange,
-        "Policy" => Attr::Policy,
-        "Priority" => Attr::Priority,
-        "NicType" => Attr::NicType,
-        "SourceCidrIp" => Attr::SourceCidrIp,
-        "Ipv6SourceCidrIp" => Attr::Ipv6SourceCidrIp,
-        "DestCidrIp" => Attr::DestCidrIp,
-        "Ipv6DestCidrIp" => Attr::Ipv6DestCidrIp,
-        _ => Attr::RuleDescription,
-    }
-}
-
 fn value<T: std::str::FromStr<Err = Problem>>(
-    input: &RuleInput,
-    field: &str,
+    input: &Input,
+    attr: Attr,
 ) -> Result<Option<T>, DomainError> {
-    let i = input.get(field);
-    match i.present() {
+    match input.present() {
         None => Ok(None),
         Some(v) => v
             .parse::<T>()
             .map(Some)
-            .map_err(|p| DomainError::invalid(attr_of(field), i.name.clone(), p)),
+            .map_err(|p| DomainError::invalid(attr, input.name.clone(), p)),
     }
 }
 
 fn required<T: std::str::FromStr<Err = Problem>>(
-    input: &RuleInput,
-    field: &str,
+    input: &Input,
+    attr: Attr,
 ) -> Result<T, DomainError> {
-    value(input, field)?.ok_or_else(|| {
-        DomainError::invalid(
-            attr_of(field),
-            input.get(field).name.clone(),
-            Problem::Missing,
-        )
-    })
+    value(input, attr)?
+        .ok_or_else(|| DomainError::invalid(attr, input.name.clone(), Problem::Missing))
 }
 
 /// Parse one side's peer fields. A CIDR wins over a group, a group over a prefix list
@@ -258,26 +121,21 @@ fn parse_side(
     d: &Dialect,
     groups: bool,
 ) -> Result<Option<Peer>, DomainError> {
-    let [v4f, v6f, groupf, acctf, idf, plf] = side_fields(side);
-    let v4 = match input.get(v4f).present() {
-        None => None,
-        Some(s) => Some(Cidr::parse_v4(s).ok_or_else(|| {
-            DomainError::invalid(
-                attr_of(v4f),
-                input.get(v4f).name.clone(),
-                Problem::Malformed,
-            )
-        })?),
+    let (fields, v4_attr, v6_attr) = match side {
+        Side::Source => (&input.source, Attr::SourceCidrIp, Attr::Ipv6SourceCidrIp),
+        Side::Dest => (&input.dest, Attr::DestCidrIp, Attr::Ipv6DestCidrIp),
     };
-    let v6 = match input.get(v6f).present() {
+    let malformed =
+        |i: &Input, attr| DomainError::invalid(attr, i.name.clone(), Problem::Malformed);
+    let v4 = match fields.cidr.present() {
         None => None,
-        Some(s) => Some(Cidr::parse_v6(s, d.ipv6_text).ok_or_else(|| {
-            DomainError::invalid(
-                attr_of(v6f),
-                input.get(v6f).name.clone(),
-                Problem::Malformed,
-            )
-        })?),
+        Some(s) => Some(Cidr::parse_v4(s).ok_or_else(|| malformed(&fields.cidr, v4_attr))?),
+    };
+    let v6 = match fields.ipv6_cidr.present() {
+        None => None,
+        Some(s) => Some(
+            Cidr::parse_v6(s, d.ipv6_text).ok_or_else(|| malformed(&fields.ipv6_cidr, v6_attr))?,
+        ),
     };
     if v4.is_some() && v6.is_some() {
         return Err(DomainError::BothFamilies {
@@ -291,32 +149,32 @@ fn parse_side(
     if !groups {
         return Ok(None);
     }
-    if let Some(id) = input.get(groupf).present() {
-        let owner = input
-            .get(acctf)
+    if let Some(id) = fields.group_id.present() {
+        let owner = fields
+            .group_owner_account
             .present()
-            .or_else(|| input.get(idf).present())
+            .or_else(|| fields.group_owner_id.present())
             .map(str::to_string);
         return Ok(Some(Peer::Group(GroupPeer {
             id: id.to_string(),
             owner,
         })));
     }
-    Ok(input
-        .get(plf)
+    Ok(fields
+        .prefix_list_id
         .present()
         .map(|id| Peer::PrefixList(id.to_string())))
 }
 
 /// Syntax and self-consistency of one rule (everything that needs no stored state).
 pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainError> {
-    let protocol: IpProtocol = required(input, "IpProtocol")?;
-    let port_range_list = input.get("PortRangeListId").present().map(str::to_string);
-    let ports: Option<PortRange> = value(input, "PortRange")?;
+    let protocol: IpProtocol = required(&input.ip_protocol, Attr::IpProtocol)?;
+    let port_range_list = input.port_range_list_id.present().map(str::to_string);
+    let ports: Option<PortRange> = value(&input.port_range, Attr::PortRange)?;
     if ports.is_none() && port_range_list.is_none() {
         return Err(DomainError::invalid(
             Attr::PortRange,
-            input.get("PortRange").name.clone(),
+            input.port_range.name.clone(),
             Problem::Missing,
         ));
     }
@@ -324,26 +182,25 @@ pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainErr
         return Err(DomainError::ProtocolNotSupportPortRangeList);
     }
     if let Some(p) = ports {
-        p.check_for(protocol).map_err(|e| {
-            DomainError::invalid(Attr::PortRange, input.get("PortRange").name.clone(), e)
-        })?;
+        p.check_for(protocol)
+            .map_err(|e| DomainError::invalid(Attr::PortRange, input.port_range.name.clone(), e))?;
     }
-    let source_ports: Option<PortRange> = value(input, "SourcePortRange")?;
+    let source_ports: Option<PortRange> = value(&input.source_port_range, Attr::SourcePortRange)?;
     // `-1/-1` ("any source port") is accepted with every protocol: clients send it for TCP rules too
     // (the captured ENS DeleteSecurityGroupPermissions request, signature-vectors.jsonl V6).
     if let Some(p) = source_ports.filter(|p| *p != PortRange::ANY) {
         p.check_for(protocol).map_err(|e| {
             DomainError::invalid(
                 Attr::SourcePortRange,
-                input.get("SourcePortRange").name.clone(),
+                input.source_port_range.name.clone(),
                 e,
             )
         })?;
     }
-    let policy = value(input, "Policy")?.unwrap_or(Policy::Accept);
-    let priority = value(input, "Priority")?.unwrap_or(Priority::DEFAULT);
-    let nic = value(input, "NicType")?;
-    let desc = input.get("Description");
+    let policy = value(&input.policy, Attr::Policy)?.unwrap_or(Policy::Accept);
+    let priority = value(&input.priority, Attr::Priority)?.unwrap_or(Priority::DEFAULT);
+    let nic = value(&input.nic_type, Attr::NicType)?;
+    let desc = &input.description;
     if let Some(text) = desc.present() {
         let n = text.chars().count();
         let (min, max) = d.description.unwrap_or((0, usize::MAX));
@@ -414,6 +271,53 @@ pub fn parse_rule(input: &RuleInput, d: &Dialect) -> Result<RuleDraft, DomainErr
         source,
         dest,
     })
+}
+
+/// The input a modify-by-id describes: the rule as stored, with what the patch sent laid over it,
+/// field by field (seed ModifySecurityGroupEgressRule). A field sent empty cannot clear a value the
+/// rule holds (`ModifyClear`), except Description, which may be emptied. A side the patch names
+/// anything on is taken whole from the patch (the peer is replaced, not merged); an untouched side
+/// keeps the stored peer.
+pub fn merge_patch(old: &Rule, patch: &RuleInput) -> Result<RuleInput, DomainError> {
+    for f in RuleField::ALL {
+        let sent = patch.field(f);
+        if f != RuleField::Description
+            && sent.is_empty_string()
+            && old.text(f).is_some_and(|t| !t.is_empty())
+        {
+            return Err(DomainError::ModifyClear {
+                field: f,
+                name: sent.name.clone(),
+            });
+        }
+    }
+    let mut merged = patch.clone();
+    for f in [
+        RuleField::IpProtocol,
+        RuleField::PortRange,
+        RuleField::SourcePortRange,
+        RuleField::Policy,
+        RuleField::Priority,
+        RuleField::NicType,
+        RuleField::PortRangeListId,
+    ] {
+        let slot = merged.field_mut(f);
+        if slot.present().is_none() {
+            slot.value = old.text(f);
+        }
+    }
+    if merged.description.value.is_none() {
+        merged.description.value = Some(old.description.clone());
+    }
+    for side in [Side::Source, Side::Dest] {
+        if !patch.side(side).touched() {
+            for f in SideField::ALL {
+                let f = RuleField::on(side, f);
+                merged.field_mut(f).value = old.text(f);
+            }
+        }
+    }
+    Ok(merged)
 }
 
 /// Whether Priority is part of "the same rule". ECS: no (no documented identity list has it,
@@ -493,37 +397,36 @@ impl Rule {
         }
     }
 
-    /// The text of one canonical field as stored, for rebuilding an input (modify by rule id).
-    pub fn field_text(&self, field: &str) -> Option<String> {
-        let side = |s: &Option<Peer>, part: usize| -> Option<String> {
-            match (s.as_ref()?, part) {
-                (Peer::Cidr(c), 0) if c.family() == Family::V4 => Some(c.text().to_string()),
-                (Peer::Cidr(c), 1) if c.family() == Family::V6 => Some(c.text().to_string()),
-                (Peer::Group(g), 2) => Some(g.id.clone()),
-                (Peer::Group(g), 3) => g.owner.clone(),
-                (Peer::PrefixList(p), 5) => Some(p.clone()),
+    /// The stored text of one input field, for rebuilding an input (modify by rule id): what a
+    /// client would send to describe this rule. `None` for a field the rule does not use.
+    pub fn text(&self, field: RuleField) -> Option<String> {
+        let side = |p: &Option<Peer>, f: SideField| -> Option<String> {
+            match (p.as_ref()?, f) {
+                (Peer::Cidr(c), SideField::Cidr) if c.family() == Family::V4 => {
+                    Some(c.text().to_string())
+                }
+                (Peer::Cidr(c), SideField::Ipv6Cidr) if c.family() == Family::V6 => {
+                    Some(c.text().to_string())
+                }
+                (Peer::Group(g), SideField::GroupId) => Some(g.id.clone()),
+                // The owner is kept as one value; it is given back as the account name.
+                (Peer::Group(g), SideField::GroupOwnerAccount) => g.owner.clone(),
+                (Peer::PrefixList(p), SideField::PrefixListId) => Some(p.clone()),
                 _ => None,
             }
         };
         match field {
-            "IpProtocol" => Some(self.protocol.as_str().to_string()),
-            "PortRange" => Some(self.ports.to_string()),
-            "SourcePortRange" => self.source_ports.map(|p| p.to_string()),
-            "Policy" => Some(self.policy.as_str().to_string()),
-            "Priority" => Some(self.priority.to_string()),
-            "NicType" => Some(self.nic.as_str().to_string()),
-            "Description" => Some(self.description.clone()),
-            "SourceCidrIp" => side(&self.source, 0),
-            "Ipv6SourceCidrIp" => side(&self.source, 1),
-            "SourceGroupId" => side(&self.source, 2),
-            "SourceGroupOwnerAccount" => side(&self.source, 3),
-            "SourcePrefixListId" => side(&self.source, 5),
-            "DestCidrIp" => side(&self.dest, 0),
-            "Ipv6DestCidrIp" => side(&self.dest, 1),
-            "DestGroupId" => side(&self.dest, 2),
-            "DestGroupOwnerAccount" => side(&self.dest, 3),
-            "DestPrefixListId" => side(&self.dest, 5),
-            _ => None,
+            RuleField::IpProtocol => Some(self.protocol.as_str().to_string()),
+            RuleField::PortRange => Some(self.ports.to_string()),
+            RuleField::SourcePortRange => self.source_ports.map(|p| p.to_string()),
+            RuleField::Policy => Some(self.policy.as_str().to_string()),
+            RuleField::Priority => Some(self.priority.to_string()),
+            RuleField::NicType => Some(self.nic.as_str().to_string()),
+            RuleField::Description => Some(self.description.clone()),
+            // A stored rule holds its resolved ports, not the list they came from.
+            RuleField::PortRangeListId => None,
+            RuleField::Source(f) => side(&self.source, f),
+            RuleField::Dest(f) => side(&self.dest, f),
         }
     }
 }
@@ -540,9 +443,9 @@ mod tests {
         distinct_sides: true,
     };
 
-    fn input(direction: Direction, pairs: &[(&str, &str)]) -> RuleInput {
+    fn input(direction: Direction, pairs: &[(RuleField, &str)]) -> RuleInput {
         RuleInput::collect("Permissions.1", direction, |f| {
-            let name = format!("Permissions.1.{f}");
+            let name = format!("Permissions.1.{f:?}");
             let v = pairs
                 .iter()
                 .find(|(k, _)| *k == f)
@@ -557,11 +460,11 @@ mod tests {
             &input(
                 Direction::Ingress,
                 &[
-                    ("IpProtocol", "tcp"),
-                    ("PortRange", "22/22"),
-                    ("SourceCidrIp", "10.0.0.0/8"),
-                    ("SourceGroupId", "sg-x"),
-                    ("SourcePrefixListId", "pl-x"),
+                    (RuleField::IpProtocol, "tcp"),
+                    (RuleField::PortRange, "22/22"),
+                    (RuleField::Source(SideField::Cidr), "10.0.0.0/8"),
+                    (RuleField::Source(SideField::GroupId), "sg-x"),
+                    (RuleField::Source(SideField::PrefixListId), "pl-x"),
                 ],
             ),
             &ECS,
@@ -572,10 +475,10 @@ mod tests {
             &input(
                 Direction::Ingress,
                 &[
-                    ("IpProtocol", "tcp"),
-                    ("PortRange", "22/22"),
-                    ("SourceGroupId", "sg-x"),
-                    ("SourcePrefixListId", "pl-x"),
+                    (RuleField::IpProtocol, "tcp"),
+                    (RuleField::PortRange, "22/22"),
+                    (RuleField::Source(SideField::GroupId), "sg-x"),
+                    (RuleField::Source(SideField::PrefixListId), "pl-x"),
                 ],
             ),
             &ECS,
@@ -590,9 +493,9 @@ mod tests {
             &input(
                 Direction::Ingress,
                 &[
-                    ("IpProtocol", "icmp"),
-                    ("PortRange", "-1/-1"),
-                    ("Ipv6SourceCidrIp", "::/0"),
+                    (RuleField::IpProtocol, "icmp"),
+                    (RuleField::PortRange, "-1/-1"),
+                    (RuleField::Source(SideField::Ipv6Cidr), "::/0"),
                 ],
             ),
             &ECS,
@@ -603,9 +506,9 @@ mod tests {
             &input(
                 Direction::Ingress,
                 &[
-                    ("IpProtocol", "icmpv6"),
-                    ("PortRange", "-1/-1"),
-                    ("SourceCidrIp", "0.0.0.0/0"),
+                    (RuleField::IpProtocol, "icmpv6"),
+                    (RuleField::PortRange, "-1/-1"),
+                    (RuleField::Source(SideField::Cidr), "0.0.0.0/0"),
                 ],
             ),
             &ECS,
@@ -619,7 +522,10 @@ mod tests {
         let e = parse_rule(
             &input(
                 Direction::Egress,
-                &[("IpProtocol", "tcp"), ("PortRange", "1/2")],
+                &[
+                    (RuleField::IpProtocol, "tcp"),
+                    (RuleField::PortRange, "1/2"),
+                ],
             ),
             &ECS,
         )
@@ -635,10 +541,10 @@ mod tests {
             &input(
                 Direction::Egress,
                 &[
-                    ("IpProtocol", "tcp"),
-                    ("PortRange", "1/2"),
-                    ("DestCidrIp", "1.1.1.1"),
-                    ("Ipv6DestCidrIp", "::1"),
+                    (RuleField::IpProtocol, "tcp"),
+                    (RuleField::PortRange, "1/2"),
+                    (RuleField::Dest(SideField::Cidr), "1.1.1.1"),
+                    (RuleField::Dest(SideField::Ipv6Cidr), "::1"),
                 ],
             ),
             &ECS,
@@ -676,5 +582,82 @@ mod tests {
         r.source = Some(Peer::Cidr(Cidr::parse_v4("1.2.3.4/32").unwrap()));
         assert_eq!(k1, r.key(Identity::WithoutPriority));
         assert_ne!(e1, r.key(Identity::WithPriority));
+    }
+
+    fn stored() -> Rule {
+        Rule {
+            id: "sgr-a".into(),
+            created: 0,
+            direction: Direction::Egress,
+            protocol: IpProtocol::Tcp,
+            ports: "80/80".parse().unwrap(),
+            source_ports: None,
+            policy: Policy::Drop,
+            priority: Priority::new(7).unwrap(),
+            nic: NicType::Intranet,
+            description: "web".into(),
+            source: None,
+            dest: Some(Peer::Group(GroupPeer {
+                id: "sg-peer".into(),
+                owner: Some("1234".into()),
+            })),
+        }
+    }
+
+    // Seed ModifySecurityGroupEgressRule: fields not sent keep their values; Description may be
+    // emptied; a sent field replaces the stored one.
+    #[test]
+    fn modify_by_id_lays_sent_fields_over_the_stored_rule() {
+        let patch = input(
+            Direction::Egress,
+            &[
+                (RuleField::PortRange, "81/81"),
+                (RuleField::Description, ""),
+            ],
+        );
+        let merged = merge_patch(&stored(), &patch).unwrap();
+        assert_eq!(merged.port_range.value.as_deref(), Some("81/81"));
+        assert_eq!(merged.ip_protocol.value.as_deref(), Some("TCP"));
+        assert_eq!(merged.policy.value.as_deref(), Some("Drop"));
+        assert_eq!(merged.priority.value.as_deref(), Some("7"));
+        assert_eq!(merged.description.value.as_deref(), Some(""));
+        assert_eq!(merged.dest.group_id.value.as_deref(), Some("sg-peer"));
+        assert_eq!(
+            merged.dest.group_owner_account.value.as_deref(),
+            Some("1234")
+        );
+        // Labels stay the client's, for messages.
+        assert_eq!(merged.port_range.name, "Permissions.1.PortRange");
+        let d = parse_rule(&merged, &ECS).unwrap();
+        assert_eq!(d.description.as_deref(), Some(""));
+        assert_eq!(d.ports, Some("81/81".parse().unwrap()));
+    }
+
+    #[test]
+    fn modify_by_id_replaces_a_touched_side_whole() {
+        let patch = input(
+            Direction::Egress,
+            &[(RuleField::Dest(SideField::Cidr), "10.0.0.0/8")],
+        );
+        let merged = merge_patch(&stored(), &patch).unwrap();
+        assert_eq!(merged.dest.cidr.value.as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(merged.dest.group_id.value, None);
+        assert_eq!(merged.dest.group_owner_account.value, None);
+        assert_eq!(merged.description.value.as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn modify_by_id_refuses_to_clear_a_held_value_but_not_an_unset_one() {
+        let patch = input(Direction::Egress, &[(RuleField::Policy, "")]);
+        assert_eq!(
+            merge_patch(&stored(), &patch).unwrap_err(),
+            DomainError::ModifyClear {
+                field: RuleField::Policy,
+                name: "Permissions.1.Policy".into()
+            }
+        );
+        // The rule has no source port range: sending it empty clears nothing and is accepted.
+        let patch = input(Direction::Egress, &[(RuleField::SourcePortRange, "")]);
+        assert!(merge_patch(&stored(), &patch).is_ok());
     }
 }

@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use super::error::{DomainError, Side};
 use super::group::{Group, RuleSet, Scope};
 use super::rule::{
-    parse_rule, peer_side, Dialect, GroupPeer, Identity, Peer, Rule, RuleDraft, RuleInput, FIELDS,
+    merge_patch, parse_rule, peer_side, Dialect, GroupPeer, Identity, Peer, Rule, RuleDraft,
+    RuleInput,
 };
 use super::values::{Direction, GroupType, Policy};
 
@@ -1231,20 +1232,9 @@ impl State {
             .ok_or_else(|| DomainError::RuleIdNotFound {
                 id: rule_id.to_string(),
             })?;
-        for f in FIELDS {
-            let p = patch.get(f);
-            if f != "Description"
-                && p.is_empty_string()
-                && old.field_text(f).is_some_and(|t| !t.is_empty())
-            {
-                return Err(DomainError::ModifyClear {
-                    field: p.name.clone(),
-                });
-            }
-        }
         // The NIC type cannot change (ModifySecurityGroupEgressRule page): a sent value other than
         // the rule's is refused, even where the group would read it as intranet anyway.
-        if let Some(sent) = patch.get("NicType").present() {
+        if let Some(sent) = patch.nic_type.present() {
             if sent
                 .parse::<super::values::NicType>()
                 .is_ok_and(|nic| nic != old.nic)
@@ -1252,24 +1242,7 @@ impl State {
                 return Err(DomainError::ModifyNicType);
             }
         }
-        let touched_source = patch.touches_side(Side::Source);
-        let touched_dest = patch.touches_side(Side::Dest);
-        let merged = RuleInput::collect(patch.at.clone(), direction, |f| {
-            let p = patch.get(f);
-            let from_patch =
-                if f.starts_with("Source") && f != "SourcePortRange" || f == "Ipv6SourceCidrIp" {
-                    touched_source
-                } else if f.starts_with("Dest") || f == "Ipv6DestCidrIp" {
-                    touched_dest
-                } else {
-                    p.value.is_some() && (f == "Description" || p.present().is_some())
-                };
-            if from_patch {
-                (p.name.clone(), p.value.clone())
-            } else {
-                (p.name.clone(), old.field_text(f))
-            }
-        });
+        let merged = merge_patch(old, patch)?;
         let draft = parse_rule(&merged, dialect)?;
         let mut rule = self.place(group, &draft)?;
         if rule.nic != old.nic {

@@ -6,6 +6,7 @@ pub mod ecs;
 pub mod ens;
 pub mod json;
 pub mod paging;
+pub mod rule_fields;
 
 use std::time::Instant;
 

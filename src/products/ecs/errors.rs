@@ -407,10 +407,10 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
             "The source or destination type of the rules cannot be modified.",
         ),
         DomainError::ModifyNicType => e(400, "InvalidOperation.ModifyNicType", "NicType is not allowed to modify."),
-        DomainError::ModifyClear { field } => e(
+        DomainError::ModifyClear { name, .. } => e(
             400,
             "InvalidParam.InvalidModifyRuleRequest",
-            format!("The request parameters are illegal: {field} has a value and cannot be cleared."),
+            format!("The request parameters are illegal: {name} has a value and cannot be cleared."),
         ),
         DomainError::Referenced => e(
             403,

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::domain::group::{Group, Namespace, Scope};
+use crate::domain::input::{Input, TagInput};
 use crate::domain::names::{check_group_description, check_group_name, check_tags};
 use crate::domain::rule::Identity;
 use crate::domain::store::NewGroup;
@@ -18,23 +19,28 @@ use super::{group_id, render, scope};
 const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmdefault00000";
 
 /// `Tag.N.Key` / `Tag.N.Value`, N 1–20; the older lower-case `Tag.N.key` / `Tag.N.value` too.
-fn tags(ctx: &Ctx, require_key: bool) -> Result<Vec<(String, String, String)>, Failure> {
+fn tags(ctx: &Ctx, require_key: bool) -> Result<Vec<TagInput>, Failure> {
     let p = ctx.params;
     let mut out = Vec::new();
     for n in p.indexes("Tag", 20)? {
         let at = format!("Tag.{n}");
-        let key = p
-            .get(&format!("{at}.Key"))
-            .or_else(|| p.get(&format!("{at}.key")))
-            .unwrap_or_default();
-        let value = p
-            .get(&format!("{at}.Value"))
-            .or_else(|| p.get(&format!("{at}.value")))
-            .unwrap_or_default();
-        if key.is_empty() && !require_key {
+        let read = |field: &str| {
+            let upper = format!("{at}.{field}");
+            let lower = format!("{at}.{}", field.to_ascii_lowercase());
+            let value = p.get(&upper).or_else(|| p.get(&lower)).unwrap_or_default();
+            Input {
+                name: upper,
+                value: Some(value.to_string()),
+            }
+        };
+        let tag = TagInput {
+            key: read("Key"),
+            value: read("Value"),
+        };
+        if tag.key.present().is_none() && !require_key {
             continue;
         }
-        out.push((at, key.to_string(), value.to_string()));
+        out.push(tag);
     }
     Ok(out)
 }
@@ -72,7 +78,7 @@ pub fn create(ctx: &Ctx) -> Result<Reply, Failure> {
             .present("ResourceGroupId")
             .unwrap_or(DEFAULT_RESOURCE_GROUP)
             .to_string(),
-        tags: tags.into_iter().map(|(_, k, v)| (k, v)).collect(),
+        tags: tags.iter().map(TagInput::pair).collect(),
         identity: Identity::WithoutPriority,
     };
     let token = ctx.token()?;
@@ -136,7 +142,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
     };
     let rg = p.present("ResourceGroupId");
     let managed = p.bool("ServiceManaged")?;
-    let tag_filter = tags(ctx, false)?;
+    let tag_filter: Vec<(String, String)> = tags(ctx, false)?.iter().map(TagInput::pair).collect();
     let paging = Paging::from_params(p)?;
     if p.bool("DryRun")? == Some(true) {
         return Err(Failure::DryRun);
@@ -157,7 +163,7 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
                 && network.is_none_or(|n| g.is_vpc() == n)
                 && rg.is_none_or(|r| g.resource_group_id == r)
                 && managed.is_none_or(|m| !m)
-                && tag_filter.iter().all(|(_, k, v)| {
+                && tag_filter.iter().all(|(k, v)| {
                     g.tags
                         .iter()
                         .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))

@@ -12,9 +12,10 @@ mod tags;
 
 use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
-use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleInput, FIELDS};
+use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleInput};
 use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError, Problem};
+use crate::products::rule_fields;
 
 use super::{Action, Ctx, Failure, Handler, Product};
 
@@ -114,9 +115,11 @@ fn group_id<'a>(ctx: &'a Ctx) -> Result<&'a str, Failure> {
 fn rule_inputs(ctx: &Ctx, direction: Direction) -> Result<Vec<RuleInput>, Failure> {
     let p = ctx.params;
     let indexes = p.indexes("Permissions", MAX_PERMISSIONS)?;
-    let flat = FIELDS.iter().any(|f| p.present(f).is_some());
+    let flat = rule_fields::all()
+        .map(|(_, f)| f)
+        .any(|f| p.present(f).is_some());
     if indexes.is_empty() {
-        return Ok(vec![RuleInput::collect("", direction, |f| {
+        return Ok(vec![rule_fields::collect("", direction, |f| {
             (f.to_string(), p.get(f).map(str::to_string))
         })]);
     }
@@ -127,7 +130,7 @@ fn rule_inputs(ctx: &Ctx, direction: Direction) -> Result<Vec<RuleInput>, Failur
         .into_iter()
         .map(|n| {
             let at = format!("Permissions.{n}");
-            RuleInput::collect(at.clone(), direction, |f| {
+            rule_fields::collect(at.clone(), direction, |f| {
                 let name = format!("{at}.{f}");
                 let v = p.get(&name).map(str::to_string);
                 (name, v)

@@ -1,9 +1,10 @@
 //! ECS rule actions: Authorize, Revoke and Modify, inbound and outbound.
 
-use crate::domain::rule::{parse_rule, RuleInput, FIELDS};
+use crate::domain::rule::{parse_rule, RuleField};
 use crate::domain::store::{is_rule_id, OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
 use crate::domain::DomainError;
+use crate::products::rule_fields;
 
 use super::super::{Ctx, Failure, Reply};
 use super::{drafts, group_id, rule_inputs, scope, RULES};
@@ -46,9 +47,8 @@ fn revoke(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let token = ctx.token()?;
     if !rule_ids.is_empty() {
         if p.has_list("Permissions")
-            || FIELDS
-                .iter()
-                .any(|f| p.present(f).is_some() && *f != "Description")
+            || rule_fields::all()
+                .any(|(f, name)| f != RuleField::Description && p.present(name).is_some())
         {
             return Err(Failure::Conflict);
         }
@@ -85,7 +85,7 @@ fn modify(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
-    let patch = RuleInput::collect("", direction, |f| {
+    let patch = rule_fields::collect("", direction, |f| {
         (f.to_string(), p.get(f).map(str::to_string))
     });
     let token = ctx.token()?;

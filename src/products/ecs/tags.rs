@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::domain::input::{Input, TagInput};
 use crate::domain::names::check_tags;
 use crate::domain::DomainError;
 
@@ -70,13 +71,18 @@ pub fn tag_resources(ctx: &Ctx) -> Result<Reply, Failure> {
     let ids = resource_ids(ctx)?;
     let mut tags = Vec::new();
     for n in p.indexes("Tag", 20)? {
-        let at = format!("Tag.{n}");
-        let key = p.get(&format!("{at}.Key")).unwrap_or_default().to_string();
-        let value = p
-            .get(&format!("{at}.Value"))
-            .unwrap_or_default()
-            .to_string();
-        tags.push((at, key, value));
+        let read = |field: &str| {
+            let name = format!("Tag.{n}.{field}");
+            let value = p.get(&name).unwrap_or_default().to_string();
+            Input {
+                name,
+                value: Some(value),
+            }
+        };
+        tags.push(TagInput {
+            key: read("Key"),
+            value: read("Value"),
+        });
     }
     if tags.is_empty() {
         return Err(crate::rpc::ParamError::Missing { name: "Tag".into() }.into());
@@ -85,7 +91,7 @@ pub fn tag_resources(ctx: &Ctx) -> Result<Reply, Failure> {
     if !is_group {
         return Err(not_found(&ids));
     }
-    let tags: Vec<(String, String)> = tags.into_iter().map(|(_, k, v)| (k, v)).collect();
+    let tags: Vec<(String, String)> = tags.iter().map(TagInput::pair).collect();
     ctx.app
         .store
         .write(|s| s.tag_groups(&scope, &ids, &tags))

@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
-use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleInput, FIELDS};
+use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleField, RuleInput, SideField};
 use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError};
+use crate::products::rule_fields;
 use crate::rpc::ParamError;
 
 use super::{Action, Ctx, Failure, Handler, Product};
@@ -139,9 +140,9 @@ fn json_rules(
             let mut out = Vec::new();
             for n in p.indexes("Permissions", MAX_PERMISSIONS)? {
                 let prefix = format!("Permissions.{n}.");
-                let obj = FIELDS
-                    .iter()
-                    .chain(std::iter::once(&"Direction"))
+                let obj = rule_fields::all()
+                    .map(|(_, f)| f)
+                    .chain(std::iter::once("Direction"))
                     .filter_map(|f| {
                         p.get(&format!("{prefix}{f}"))
                             .map(|v| (f.to_string(), Value::String(v.into())))
@@ -194,11 +195,11 @@ fn json_rules(
             )
             .into());
         }
-        let read = |f: &str| f != "Description" || with_description;
-        for f in FIELDS.iter().filter(|f| read(f)) {
+        let read = |f: &str| f != rule_fields::name(RuleField::Description) || with_description;
+        for f in rule_fields::all().map(|(_, f)| f).filter(|f| read(f)) {
             json_field(obj, f, &format!("{at}.{f}"))?;
         }
-        inputs.push(RuleInput::collect(at.clone(), direction, |f| {
+        inputs.push(rule_fields::collect(at.clone(), direction, |f| {
             let name = format!("{at}.{f}");
             // Every field was checked above, so this cannot fail here.
             let v = if read(f) {
@@ -215,20 +216,21 @@ fn json_rules(
 /// The one rule of a flat Authorize/Revoke: only its documented parameters are read.
 fn flat_rule(ctx: &Ctx, direction: Direction) -> RuleInput {
     let cidr = match direction {
-        Direction::Ingress => "SourceCidrIp",
-        Direction::Egress => "DestCidrIp",
+        Direction::Ingress => RuleField::Source(SideField::Cidr),
+        Direction::Egress => RuleField::Dest(SideField::Cidr),
     };
     let allowed = [
-        "IpProtocol",
-        "PortRange",
-        "SourcePortRange",
-        "Policy",
-        "Priority",
+        RuleField::IpProtocol,
+        RuleField::PortRange,
+        RuleField::SourcePortRange,
+        RuleField::Policy,
+        RuleField::Priority,
         cidr,
     ];
     RuleInput::collect("", direction, |f| {
-        let v = allowed.contains(&f).then(|| ctx.params.get(f)).flatten();
-        (f.to_string(), v.map(str::to_string))
+        let name = rule_fields::name(f);
+        let v = allowed.contains(&f).then(|| ctx.params.get(name)).flatten();
+        (name.to_string(), v.map(str::to_string))
     })
 }
 
