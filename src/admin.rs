@@ -166,7 +166,9 @@ async fn info(State(app): State<Arc<App>>) -> Json<Value> {
         "name": "sgmock",
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": app.started.elapsed().as_secs(),
-        "products": {"ecs": "2014-05-26", "ens": "2017-11-10"},
+        "products": crate::products::all()
+            .map(|p| (p.policy.key.to_string(), Value::from(p.version)))
+            .collect::<serde_json::Map<_, _>>(),
         "config": {
             "listen": c.listen,
             "auth": format!("{:?}", c.auth).to_lowercase(),

@@ -68,8 +68,9 @@ impl FaultSpec {
             return Err(format!("latency_ms is at most {MAX_LATENCY_MS}"));
         }
         if let Some(p) = &self.product {
-            if !p.eq_ignore_ascii_case("ecs") && !p.eq_ignore_ascii_case("ens") {
-                return Err(format!("product {p:?} is not ecs or ens"));
+            if crate::products::by_key(p).is_none() {
+                let keys: Vec<&str> = crate::products::all().map(|p| p.policy.key).collect();
+                return Err(format!("product {p:?} is not {}", keys.join(" or ")));
             }
         }
         if let Some(e) = &self.error {

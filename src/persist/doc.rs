@@ -8,17 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::cidr::{Cidr, Ipv6Text};
 use crate::domain::group::{Group, Namespace, RuleSet, Scope};
-use crate::domain::rule::{GroupPeer, Identity, Peer, Rule};
+use crate::domain::policy::Namespacing;
+use crate::domain::rule::{GroupPeer, Peer, Rule};
 use crate::domain::store::{is_rule_id, Event, Frozen, GroupAttrs, Limits, State, TokenRecord};
 use crate::domain::values::{
     Direction, GroupType, IpProtocol, NicType, Policy, PortRange, Priority,
 };
+use crate::products;
 use crate::timefmt;
 
 pub const FORMAT: &str = "sgmock-state";
 pub const VERSION: u32 = 1;
-/// The namespace key of ENS groups (ECS groups are keyed by region).
-const ENS: &str = "ens";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -256,10 +256,21 @@ pub fn group_doc(g: &Group) -> GroupDoc {
     }
 }
 
+/// A journal event's namespace: the region of a regional group, else its product's key.
 fn namespace_key(ns: &Namespace) -> String {
     match ns {
         Namespace::Region(r) => r.clone(),
-        Namespace::Edge => ENS.into(),
+        Namespace::Edge => products::policy_of(ns).key.into(),
+    }
+}
+
+/// The inverse of [`namespace_key`]: a product key of a product without regions, else a region.
+fn namespace_from_key(key: &str) -> Namespace {
+    match products::by_key(key) {
+        Some(p) if p.policy.namespacing == Namespacing::Global && p.policy.key == key => {
+            Namespace::Edge
+        }
+        _ => Namespace::Region(key.to_string()),
     }
 }
 
@@ -469,18 +480,14 @@ fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: At) -> Result<Peer, String> {
     }
 }
 
-/// A rule of a group of `scope`. `default_nic` fills a missing NIC type.
+/// A rule of a group. `v6` is how its product keeps IPv6 text; `default_nic` fills a missing NIC type.
 pub fn rule_from(
     d: &RuleDoc,
-    ns: &Namespace,
+    v6: Ipv6Text,
     default_nic: NicType,
     now: i64,
     at: At,
 ) -> Result<Rule, String> {
-    let v6 = match ns {
-        Namespace::Region(_) => Ipv6Text::Compressed,
-        Namespace::Edge => Ipv6Text::Verbatim,
-    };
     let protocol: IpProtocol = parse(&d.protocol, "protocol", at)?;
     let ports: PortRange = parse(&d.port_range, "port_range", at)?;
     ports.check_for(protocol).map_err(|_| {
@@ -545,10 +552,7 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group,
         None => GroupType::Normal,
         Some(k) => parse::<GroupType>(k, "type", at)?,
     };
-    let identity = match scope.namespace {
-        Namespace::Region(_) => Identity::WithoutPriority,
-        Namespace::Edge => Identity::WithPriority,
-    };
+    let policy = products::policy_of(&scope.namespace);
     let inner_policy = match &d.inner_access_policy {
         None if kind == GroupType::Enterprise => Policy::Drop,
         None => Policy::Accept,
@@ -561,7 +565,7 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group,
     } else {
         NicType::Internet
     };
-    let mut rules = RuleSet::new(identity);
+    let mut rules = RuleSet::new(policy.identity);
     for (i, r) in d.rules.iter().enumerate() {
         let named;
         let r = if r.id.is_empty() {
@@ -575,7 +579,7 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group,
             r
         };
         let rule_at = || format!("{}.rules[{i}]", at());
-        let rule = rule_from(r, &scope.namespace, default_nic, now, &rule_at)?;
+        let rule = rule_from(r, policy.dialect.ipv6_text, default_nic, now, &rule_at)?;
         if !rules.insert_new(rule) {
             return Err(format!("{}: the same rule as an earlier one", rule_at()));
         }
@@ -743,14 +747,9 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
             namespace,
             group,
         } => {
-            let ns = if namespace == ENS {
-                Namespace::Edge
-            } else {
-                Namespace::Region(namespace.clone())
-            };
             let scope = Scope {
                 account: account.clone(),
-                namespace: ns,
+                namespace: namespace_from_key(namespace),
             };
             Event::GroupInserted(std::sync::Arc::new(group_from(group, scope, now, &|| {
                 "event".to_string()
@@ -775,11 +774,11 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
             resource_group_id: resource_group_id.clone(),
         })),
         EventDoc::RuleInserted { group, rule } | EventDoc::RuleReplaced { group, rule } => {
-            // Events always carry the NIC type; the namespace only decides IPv6 text, which the event
-            // already holds in its final form.
+            // An event holds the rule as stored: its NIC type always, and its IPv6 text already in
+            // the product's form, so the text is taken as it is (whatever the product).
             let r = Box::new(rule_from(
                 rule,
-                &Namespace::Edge,
+                Ipv6Text::Verbatim,
                 NicType::Internet,
                 now,
                 &|| "event".to_string(),

@@ -380,4 +380,11 @@ mod tests {
             assert!(err.contains(message), "{bad}: {err}");
         }
     }
+
+    #[test]
+    fn every_product_key_is_a_field_of_the_account_document() {
+        for p in crate::products::all() {
+            assert!(ACCOUNT_FIELDS.contains(&p.policy.key), "{}", p.policy.key);
+        }
+    }
 }

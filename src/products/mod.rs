@@ -14,6 +14,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::auth::{AuthError, Signed};
+use crate::domain::group::Namespace;
+use crate::domain::policy::GroupPolicy;
 use crate::domain::store::Token;
 use crate::domain::{Attr, DomainError, Problem};
 pub use crate::rpc::Reply;
@@ -137,9 +139,30 @@ pub struct Product {
     pub actions: &'static [(Action, Handler)],
     /// The product's errors for its own actions (gateway errors are `common`'s).
     pub describe: fn(Action, &Failure) -> ErrorInfo,
+    /// How its groups and rules behave; what persistence, faults and admin look up.
+    pub policy: GroupPolicy,
 }
 
 static PRODUCTS: &[&Product] = &[&ecs::PRODUCT, &ens::PRODUCT];
+
+/// Every product.
+pub fn all() -> impl Iterator<Item = &'static Product> {
+    PRODUCTS.iter().copied()
+}
+
+/// The product whose policy key is `key` (`ecs`, `ens`; any case).
+pub fn by_key(key: &str) -> Option<&'static Product> {
+    all().find(|p| p.policy.key.eq_ignore_ascii_case(key))
+}
+
+/// The policy of the product that owns groups of this namespace.
+pub fn policy_of(ns: &Namespace) -> &'static GroupPolicy {
+    match all().find(|p| p.policy.owns(ns)) {
+        Some(p) => &p.policy,
+        // Every namespace has an owner: the unit test below checks the table covers both kinds.
+        None => &ecs::PRODUCT.policy,
+    }
+}
 
 /// Whether an action of that name exists: in `product` (`ecs`/`ens`, any case) when given, else in
 /// any product. Otherwise, the names it may have meant.
@@ -506,5 +529,27 @@ mod token_tests {
         assert_eq!(decode_token("zz"), None);
         assert_eq!(decode_token("abc"), None);
         assert_eq!(decode_token("ff"), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::policy::Namespacing;
+
+    #[test]
+    fn every_namespace_has_exactly_one_owner_and_keys_are_distinct() {
+        for ns in [Namespace::Region("cn-hangzhou".into()), Namespace::Edge] {
+            assert_eq!(all().filter(|p| p.policy.owns(&ns)).count(), 1, "{ns:?}");
+        }
+        assert_eq!(policy_of(&Namespace::Edge).namespacing, Namespacing::Global);
+        let keys: std::collections::HashSet<_> = all().map(|p| p.policy.key).collect();
+        assert_eq!(keys.len(), PRODUCTS.len());
+        for p in all() {
+            assert!(std::ptr::eq(
+                by_key(&p.policy.key.to_uppercase()).unwrap(),
+                p
+            ));
+        }
     }
 }

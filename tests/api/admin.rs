@@ -41,6 +41,11 @@ async fn info_shows_config_and_counts_but_never_a_secret() {
         )
     );
     assert_eq!(b["version"], env!("CARGO_PKG_VERSION"));
+    // Each product by its key, with the API version it answers.
+    assert_eq!(
+        b["products"],
+        json!({"ecs": "2014-05-26", "ens": "2017-11-10"})
+    );
 }
 
 #[tokio::test]
@@ -392,6 +397,10 @@ async fn invalid_faults_are_refused() {
         (
             r#"{"error":{"code":"X","status":302}}"#,
             "faults[0]: error.status must be 400 to 599",
+        ),
+        (
+            r#"{"product":"rds","latency_ms":1}"#,
+            "faults[0]: product \"rds\" is not ecs or ens",
         ),
         ("3", "expected a fault object or an array of them"),
     ] {

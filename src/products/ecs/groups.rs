@@ -5,14 +5,13 @@ use serde_json::{json, Value};
 use crate::domain::group::{Group, Namespace, Scope};
 use crate::domain::input::{Input, TagInput};
 use crate::domain::names::{check_group_description, check_group_name, check_tags};
-use crate::domain::rule::Identity;
 use crate::domain::store::NewGroup;
 use crate::domain::values::{Direction, GroupType, Policy};
 use crate::domain::{Attr, DomainError, Problem};
 
 use super::super::paging::Paging;
 use super::super::{body, decode_token, encode_token, Ctx, Failure, Reply};
-use super::{group_id, render, scope};
+use super::{group_id, render, scope, PRODUCT};
 
 /// The account's default resource group (every account has one; docs/reference/terraform.md S1 step 5
 /// expects a non-empty `ResourceGroupId`).
@@ -79,7 +78,7 @@ pub fn create(ctx: &Ctx) -> Result<Reply, Failure> {
             .unwrap_or(DEFAULT_RESOURCE_GROUP)
             .to_string(),
         tags: tags.iter().map(TagInput::pair).collect(),
-        identity: Identity::WithoutPriority,
+        identity: PRODUCT.policy.identity,
     };
     let token = ctx.token()?;
     let id = ctx.app.store.write(|s| {

@@ -12,7 +12,9 @@ mod tags;
 
 use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
-use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleInput};
+use crate::domain::policy::{GroupPolicy, Namespacing};
+use crate::domain::rule::{parse_rule, Dialect, Identity, RuleDraft, RuleInput};
+use crate::domain::store::{OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError, Problem};
 use crate::products::rule_fields;
@@ -25,6 +27,17 @@ pub static PRODUCT: Product = Product {
     version: "2014-05-26",
     actions: ACTIONS,
     describe: errors::describe,
+    policy: GroupPolicy {
+        key: "ecs",
+        namespacing: Namespacing::Regional,
+        dialect: RULES,
+        // Priority is not part of "the same rule" (docs/reference/terraform.md §7 decision 4).
+        identity: Identity::WithoutPriority,
+        // A rule that exists is a silent success (every AuthorizeSecurityGroup doc version); a
+        // revoke that matches nothing succeeds and deletes nothing (seed RevokeSecurityGroupEgress).
+        on_duplicate: OnDuplicate::Ignore,
+        on_missing: OnMissing::Ignore,
+    },
 };
 
 static ACTIONS: &[(Action, Handler)] = &[

@@ -1,13 +1,13 @@
 //! ECS rule actions: Authorize, Revoke and Modify, inbound and outbound.
 
 use crate::domain::rule::{parse_rule, RuleField};
-use crate::domain::store::{is_rule_id, OnDuplicate, OnMissing};
+use crate::domain::store::is_rule_id;
 use crate::domain::values::Direction;
 use crate::domain::DomainError;
 use crate::products::rule_fields;
 
 use super::super::{Ctx, Failure, Reply};
-use super::{drafts, group_id, rule_inputs, scope, RULES};
+use super::{drafts, group_id, rule_inputs, scope, PRODUCT};
 
 /// At most 100 rule ids per Revoke (`SecurityGroupRuleId.N`, array length 0–100).
 const MAX_RULE_IDS: usize = 100;
@@ -17,11 +17,11 @@ const MAX_RULE_IDS: usize = 100;
 fn authorize(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
-    let rules = drafts(&rule_inputs(ctx, direction)?, &RULES)?;
+    let rules = drafts(&rule_inputs(ctx, direction)?, &PRODUCT.policy.dialect)?;
     let token = ctx.token()?;
     ctx.app.store.write(|s| {
         s.idempotent(ctx.account, token.as_ref(), |s| {
-            s.authorize(&scope, id, &rules, OnDuplicate::Ignore)
+            s.authorize(&scope, id, &rules, PRODUCT.policy.on_duplicate)
                 .map(|_| None)
         })
     })?;
@@ -59,10 +59,10 @@ fn revoke(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
         })?;
         return Ok(Reply::default());
     }
-    let rules = drafts(&rule_inputs(ctx, direction)?, &RULES)?;
+    let rules = drafts(&rule_inputs(ctx, direction)?, &PRODUCT.policy.dialect)?;
     ctx.app.store.write(|s| {
         s.idempotent(ctx.account, token.as_ref(), |s| {
-            s.revoke_matching(&scope, id, &rules, OnMissing::Ignore)
+            s.revoke_matching(&scope, id, &rules, PRODUCT.policy.on_missing)
                 .map(|_| None)
         })
     })?;
@@ -99,13 +99,20 @@ fn modify(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
             }
             ctx.app.store.write(|s| {
                 s.idempotent(ctx.account, token.as_ref(), |s| {
-                    s.modify_rule_by_id(&scope, id, direction, rule_id, &patch, &RULES)
-                        .map(|_| None)
+                    s.modify_rule_by_id(
+                        &scope,
+                        id,
+                        direction,
+                        rule_id,
+                        &patch,
+                        &PRODUCT.policy.dialect,
+                    )
+                    .map(|_| None)
                 })
             })?;
         }
         None => {
-            let draft = parse_rule(&patch, &RULES)?;
+            let draft = parse_rule(&patch, &PRODUCT.policy.dialect)?;
             ctx.app.store.write(|s| {
                 s.idempotent(ctx.account, token.as_ref(), |s| {
                     s.modify_rule_by_match(&scope, id, &draft).map(|_| None)

@@ -5,13 +5,12 @@ use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::names::{check_group_description, check_group_name};
-use crate::domain::rule::Identity;
-use crate::domain::store::{NewGroup, OnDuplicate, OnMissing};
+use crate::domain::store::NewGroup;
 use crate::domain::values::{Direction, GroupType};
 
 use super::super::paging::Paging;
 use super::super::{body, Ctx, Failure, Reply};
-use super::{drafts, flat_rule, group_id, json_rules, render, scope, FLAT_RULES, JSON_RULES};
+use super::{drafts, flat_rule, group_id, json_rules, render, scope, FLAT_RULES, PRODUCT};
 
 /// Name: 2–128 characters, a letter first, letters, digits, `:` `_` `-` (no `.` on ENS,
 /// docs/reference/ens.md §2.1). Description: 2–256 characters, a letter first, not `http(s)://`.
@@ -34,7 +33,7 @@ pub fn create(ctx: &Ctx) -> Result<Reply, Failure> {
     let name = p.present("SecurityGroupName");
     let description = p.present("Description");
     check_name_and_description(name, description)?;
-    let rules = drafts(&json_rules(ctx, false, true)?, &JSON_RULES)?;
+    let rules = drafts(&json_rules(ctx, false, true)?, &PRODUCT.policy.dialect)?;
     let new = NewGroup {
         name: name.unwrap_or_default().to_string(),
         description: description.unwrap_or_default().to_string(),
@@ -42,13 +41,13 @@ pub fn create(ctx: &Ctx) -> Result<Reply, Failure> {
         vpc_id: None,
         resource_group_id: String::new(),
         tags: Vec::new(),
-        identity: Identity::WithPriority,
+        identity: PRODUCT.policy.identity,
     };
     let scope = scope(ctx);
     let id = ctx
         .app
         .store
-        .write(|s| s.create_group_with_rules(&scope, new, &rules, OnDuplicate::Reject))?;
+        .write(|s| s.create_group_with_rules(&scope, new, &rules, PRODUCT.policy.on_duplicate))?;
     Ok(body([("SecurityGroupId", id.into())]))
 }
 
@@ -132,7 +131,7 @@ fn authorize(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let scope = scope(ctx);
     ctx.app
         .store
-        .write(|s| s.authorize(&scope, id, &rules, OnDuplicate::Reject))?;
+        .write(|s| s.authorize(&scope, id, &rules, PRODUCT.policy.on_duplicate))?;
     Ok(Reply::default())
 }
 
@@ -150,7 +149,7 @@ fn revoke(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let scope = scope(ctx);
     ctx.app
         .store
-        .write(|s| s.revoke_matching(&scope, id, &rules, OnMissing::Reject))?;
+        .write(|s| s.revoke_matching(&scope, id, &rules, PRODUCT.policy.on_missing))?;
     Ok(Reply::default())
 }
 
@@ -165,11 +164,11 @@ pub fn revoke_egress(ctx: &Ctx) -> Result<Reply, Failure> {
 /// CreateSecurityGroupPermissions: every rule new and valid, or none added.
 pub fn create_permissions(ctx: &Ctx) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
-    let rules = drafts(&json_rules(ctx, true, true)?, &JSON_RULES)?;
+    let rules = drafts(&json_rules(ctx, true, true)?, &PRODUCT.policy.dialect)?;
     let scope = scope(ctx);
     ctx.app
         .store
-        .write(|s| s.authorize(&scope, id, &rules, OnDuplicate::Reject))?;
+        .write(|s| s.authorize(&scope, id, &rules, PRODUCT.policy.on_duplicate))?;
     Ok(Reply::default())
 }
 
@@ -178,10 +177,10 @@ pub fn create_permissions(ctx: &Ctx) -> Result<Reply, Failure> {
 /// is not part of the request.
 pub fn delete_permissions(ctx: &Ctx) -> Result<Reply, Failure> {
     let id = group_id(ctx)?;
-    let rules = drafts(&json_rules(ctx, true, false)?, &JSON_RULES)?;
+    let rules = drafts(&json_rules(ctx, true, false)?, &PRODUCT.policy.dialect)?;
     let scope = scope(ctx);
     ctx.app
         .store
-        .write(|s| s.revoke_matching(&scope, id, &rules, OnMissing::Reject))?;
+        .write(|s| s.revoke_matching(&scope, id, &rules, PRODUCT.policy.on_missing))?;
     Ok(Reply::default())
 }

@@ -11,7 +11,11 @@ use serde_json::Value;
 
 use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
-use crate::domain::rule::{parse_rule, Dialect, RuleDraft, RuleField, RuleInput, SideField};
+use crate::domain::policy::{GroupPolicy, Namespacing};
+use crate::domain::rule::{
+    parse_rule, Dialect, Identity, RuleDraft, RuleField, RuleInput, SideField,
+};
+use crate::domain::store::{OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError};
 use crate::products::rule_fields;
@@ -25,6 +29,16 @@ pub static PRODUCT: Product = Product {
     version: "2017-11-10",
     actions: ACTIONS,
     describe: errors::describe,
+    policy: GroupPolicy {
+        key: "ens",
+        namespacing: Namespacing::Global,
+        dialect: JSON_RULES,
+        // DeleteSecurityGroupPermissions requires Priority to name a rule (seed).
+        identity: Identity::WithPriority,
+        // `SecurityGroupRuleConflict.Duplicated` and `SecurityGroupRule.NotFound` (ENS seed error list).
+        on_duplicate: OnDuplicate::Reject,
+        on_missing: OnMissing::Reject,
+    },
 };
 
 static ACTIONS: &[(Action, Handler)] = &[
