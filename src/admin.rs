@@ -244,7 +244,7 @@ async fn put_state(State(app): State<Arc<App>>, body: Bytes) -> Response {
     match tokio::task::spawn_blocking(move || app.import_state(&body)).await {
         Ok(Ok((groups, rules))) => Json(json!({"groups": groups, "rules": rules})).into_response(),
         Ok(Err(crate::ImportError::Invalid(e))) => {
-            error(StatusCode::BAD_REQUEST, "InvalidState", e)
+            error(StatusCode::BAD_REQUEST, "InvalidState", e.to_string())
         }
         Ok(Err(crate::ImportError::Storage(e))) => {
             tracing::error!(error = %e, "could not write the imported state");

@@ -41,6 +41,7 @@ use auth::{Auth, Signed};
 pub use config::Config;
 use domain::store::{Clock, Limits, State as DomainState, Store};
 use faults::Faults;
+use persist::error::{DocError, PersistError};
 use persist::journal::{Journal, Options};
 use requests::{Entry, RequestLog};
 use rpc::{envelope, Format, RpcRequest, MAX_BODY_BYTES};
@@ -70,12 +71,12 @@ fn system_clock() -> i64 {
 
 impl App {
     /// The app for `config`: its state loaded from `--state-file` and `--fixtures` when given.
-    pub fn new(config: Config) -> Result<App, String> {
+    pub fn new(config: Config) -> Result<App, StartError> {
         App::with_clock(config, Arc::new(system_clock))
     }
 
     /// The same, with a clock of its own (creation times, the signature time window): tests pin it.
-    pub fn with_clock(config: Config, clock: Clock) -> Result<App, String> {
+    pub fn with_clock(config: Config, clock: Clock) -> Result<App, StartError> {
         let limits = Limits {
             rules_per_group: config.rule_limit,
             groups_per_scope: config.group_quota,
@@ -105,14 +106,19 @@ impl App {
                 let d = persist::read_fixtures(path)?;
                 persist::doc::load_into(&mut state, &d, clock())
                     .and_then(|()| served_regions_only(&state))
-                    .map_err(|e| format!("fixtures {}: {e}", path.display()))?;
+                    .map_err(|source| StartError::Fixtures {
+                        path: path.clone(),
+                        source,
+                    })?;
                 seeded = true;
             }
         }
         let store = Store::new(state);
         if let Some(mut journal) = journal {
             if seeded {
-                store.read(|s| domain::store::Sink::snapshot(&mut journal, s))?;
+                store
+                    .read(|s| domain::store::Sink::snapshot(&mut journal, s))
+                    .map_err(StartError::Snapshot)?;
             }
             store.attach(Box::new(journal));
         }
@@ -133,8 +139,9 @@ impl App {
             &config.tls_ca_out,
             tls.as_ref().and_then(|t| t.ca_pem.as_ref()),
         ) {
-            std::fs::write(path, pem).map_err(|e| {
-                format!("cannot write the CA certificate to {}: {e}", path.display())
+            std::fs::write(path, pem).map_err(|source| StartError::CaOut {
+                path: path.clone(),
+                source,
             })?;
         }
         Ok(App {
@@ -178,7 +185,9 @@ impl App {
             .state;
         served_regions_only(&state).map_err(ImportError::Invalid)?;
         let (_, groups, rules) = state.counts();
-        self.store.replace(state).map_err(ImportError::Storage)?;
+        self.store
+            .replace(state)
+            .map_err(|e| ImportError::Storage(e.to_string()))?;
         Ok((groups, rules))
     }
 
@@ -194,7 +203,7 @@ impl App {
 
 /// A state document's ECS groups must live in regions sgmock serves: elsewhere no request could
 /// reach them (`RegionId` is checked against the same list).
-fn served_regions_only(state: &DomainState) -> Result<(), String> {
+fn served_regions_only(state: &DomainState) -> Result<(), DocError> {
     use domain::group::Namespace;
     let mut unknown: Vec<(&str, &str)> = state
         .all_groups()
@@ -208,26 +217,55 @@ fn served_regions_only(state: &DomainState) -> Result<(), String> {
     unknown.sort_unstable();
     match unknown.first() {
         None => Ok(()),
-        Some((account, region)) => Err(format!(
-            "accounts.{account}.ecs.{region}: region {region:?} is not one sgmock serves (they are: {})",
-            products::ecs::served_regions().collect::<Vec<_>>().join(", ")
-        )),
+        Some((account, region)) => Err(DocError::UnservedRegion {
+            account: account.to_string(),
+            region: region.to_string(),
+            served: products::ecs::served_regions()
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
     }
 }
 
 /// Why a state document was not imported.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// Not a valid state document; nothing changed.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(DocError),
     /// It could not be made durable; nothing changed.
     #[error("{0}")]
     Storage(String),
 }
 
+/// Why the server cannot start: each names the file or flag at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Persist(#[from] PersistError),
+    #[error("fixtures {}: {source}", path.display())]
+    Fixtures {
+        path: std::path::PathBuf,
+        source: DocError,
+    },
+    #[error("cannot write the snapshot of the loaded fixtures: {0}")]
+    Snapshot(domain::store::SinkError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("cannot write the CA certificate to {}: {source}", path.display())]
+    CaOut {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// The router for `config`.
-pub fn app(config: Config) -> Result<Router, String> {
+pub fn app(config: Config) -> Result<Router, StartError> {
     Ok(router(Arc::new(App::new(config)?)))
 }
 

@@ -35,7 +35,7 @@ use serde_json::Value;
 
 use crate::faults::FaultSpec;
 use crate::requests::Entry;
-use crate::{App, Config, ImportError};
+use crate::{App, Config, ImportError, StartError};
 
 /// A running server. Dropping it stops it.
 pub struct TestServer {
@@ -65,12 +65,16 @@ impl TestServer {
     }
 
     /// A server with `config`, or why it could not start (a state file in use, a bad fixture, …).
-    pub async fn try_start(mut config: Config) -> Result<TestServer, String> {
+    pub async fn try_start(mut config: Config) -> Result<TestServer, StartError> {
         config.listen = "127.0.0.1:0".into();
+        let listen = |source| StartError::Listen {
+            addr: "127.0.0.1:0".into(),
+            source,
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .map_err(|e| format!("cannot listen on loopback: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(listen)?;
+        let addr = listener.local_addr().map_err(listen)?;
         let app = Arc::new(App::new(config)?);
         let limits = app.config.connection_limits();
         let router = crate::router(app.clone());

@@ -67,7 +67,7 @@ pub fn server_names(regions: &[&str], extra: &[String]) -> Vec<String> {
     names
 }
 
-fn ca_params() -> Result<CertificateParams, String> {
+fn ca_params() -> Result<CertificateParams, TlsError> {
     let mut p = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, CA_NAME);
@@ -85,12 +85,40 @@ fn ca_params() -> Result<CertificateParams, String> {
     Ok(p)
 }
 
-fn tls_error(what: &str, e: impl std::fmt::Display) -> String {
-    format!("TLS: {what}: {e}")
+/// Why TLS cannot be set up; each names the file or name at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// A step failed: reading or writing a file, making a key, signing a certificate.
+    #[error("TLS: {what}: {source}")]
+    Step {
+        what: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error(
+        "TLS: the CA beside the state is half there ({} and {} must both exist or \
+         neither); restore the missing one, or remove both to make a new CA",
+        cert.display(),
+        key.display()
+    )]
+    HalfCa { cert: PathBuf, key: PathBuf },
+    #[error(
+        "TLS: {0:?} is not a host name (letters, digits and '-' in dot-separated \
+         labels, optionally starting with '*.') or an IP address"
+    )]
+    HostName(String),
+    #[error("TLS: {} holds no certificate", .0.display())]
+    NoCertificate(PathBuf),
+}
+
+fn tls_error(what: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> TlsError {
+    TlsError::Step {
+        what: what.to_string(),
+        source: e.into(),
+    }
 }
 
 /// The CA: loaded from `files` when they exist, else created (and written there when given).
-fn load_or_create_ca(files: Option<&(PathBuf, PathBuf)>) -> Result<(String, KeyPair), String> {
+fn load_or_create_ca(files: Option<&(PathBuf, PathBuf)>) -> Result<(String, KeyPair), TlsError> {
     if let Some((cert_path, key_path)) = files {
         match (cert_path.exists(), key_path.exists()) {
             (true, true) => {
@@ -104,12 +132,10 @@ fn load_or_create_ca(files: Option<&(PathBuf, PathBuf)>) -> Result<(String, KeyP
             }
             (false, false) => {}
             _ => {
-                return Err(format!(
-                    "TLS: the CA beside the state is half there ({} and {} must both exist or \
-                     neither); restore the missing one, or remove both to make a new CA",
-                    cert_path.display(),
-                    key_path.display()
-                ))
+                return Err(TlsError::HalfCa {
+                    cert: cert_path.clone(),
+                    key: key_path.clone(),
+                })
             }
         }
     }
@@ -126,7 +152,7 @@ fn load_or_create_ca(files: Option<&(PathBuf, PathBuf)>) -> Result<(String, KeyP
     Ok((pem, key))
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+fn write_private(path: &Path, text: &str) -> Result<(), TlsError> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -141,7 +167,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// sgmock's own CA (kept in `ca_files` when given) and a fresh server certificate for `names`.
-pub fn own(names: &[String], ca_files: Option<&(PathBuf, PathBuf)>) -> Result<Tls, String> {
+pub fn own(names: &[String], ca_files: Option<&(PathBuf, PathBuf)>) -> Result<Tls, TlsError> {
     let (ca_pem, ca_key) = load_or_create_ca(ca_files)?;
     // The issuer: the same parameters under the same key sign with the same name and key id as the
     // CA certificate clients trust.
@@ -159,12 +185,7 @@ pub fn own(names: &[String], ca_files: Option<&(PathBuf, PathBuf)>) -> Result<Tl
     for name in names {
         let san = match name.parse::<IpAddr>() {
             Ok(ip) => SanType::IpAddress(ip),
-            Err(_) if !is_host_name(name) => {
-                return Err(format!(
-                    "TLS: {name:?} is not a host name (letters, digits and '-' in dot-separated \
-                     labels, optionally starting with '*.') or an IP address"
-                ))
-            }
+            Err(_) if !is_host_name(name) => return Err(TlsError::HostName(name.clone())),
             Err(_) => SanType::DnsName(
                 name.clone()
                     .try_into()
@@ -185,7 +206,7 @@ pub fn own(names: &[String], ca_files: Option<&(PathBuf, PathBuf)>) -> Result<Tl
         pem_certs(ca_pem.as_bytes(), "the CA")?
             .into_iter()
             .next()
-            .ok_or("TLS: the CA certificate is empty")?,
+            .ok_or_else(|| tls_error("the CA certificate", "it is empty"))?,
     ];
     let key = PrivateKeyDer::try_from(key.serialize_der())
         .map_err(|e| tls_error("cannot use the server key", e))?;
@@ -212,7 +233,7 @@ fn is_host_name(name: &str) -> bool {
         })
 }
 
-fn pem_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+fn pem_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     use rustls::pki_types::pem::PemObject;
     CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
@@ -220,13 +241,13 @@ fn pem_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, Str
 }
 
 /// The user's own certificate chain and key (`--tls-cert`, `--tls-key`).
-pub fn user(cert: &Path, key: &Path) -> Result<Tls, String> {
+pub fn user(cert: &Path, key: &Path) -> Result<Tls, TlsError> {
     use rustls::pki_types::pem::PemObject;
     let chain_pem = std::fs::read(cert)
         .map_err(|e| tls_error(&format!("cannot read {}", cert.display()), e))?;
     let chain = pem_certs(&chain_pem, &cert.display().to_string())?;
     if chain.is_empty() {
-        return Err(format!("TLS: {} holds no certificate", cert.display()));
+        return Err(TlsError::NoCertificate(cert.to_path_buf()));
     }
     let key_pem =
         std::fs::read(key).map_err(|e| tls_error(&format!("cannot read {}", key.display()), e))?;
@@ -241,7 +262,7 @@ pub fn user(cert: &Path, key: &Path) -> Result<Tls, String> {
 fn acceptor(
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
-) -> Result<TlsAcceptor, String> {
+) -> Result<TlsAcceptor, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -289,7 +310,10 @@ mod tests {
 
     #[test]
     fn a_name_that_is_neither_host_nor_address_is_refused_by_name() {
-        let err = own(&["bad name!".into()], None).err().unwrap_or_default();
+        let err = own(&["bad name!".into()], None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("\"bad name!\" is not a host name"), "{err}");
         for good in ["a.test", "*.cn-hangzhou.aliyuncs.com", "localhost", "x-1.y"] {
             assert!(is_host_name(good), "{good}");

@@ -341,7 +341,9 @@ async fn the_ca_is_kept_with_the_state_across_restarts() {
     let second = loop {
         match TestServer::try_start(config()).await {
             Ok(s) => break s,
-            Err(e) if e.contains("in use") || e.contains("lock") => tokio::task::yield_now().await,
+            Err(sgmock::StartError::Persist(sgmock::persist::error::PersistError::Locked {
+                ..
+            })) => tokio::task::yield_now().await,
             Err(e) => panic!("{e}"),
         }
     };
@@ -370,7 +372,8 @@ async fn half_a_ca_beside_the_state_stops_the_start_naming_both_files() {
     })
     .await
     .err()
-    .unwrap();
+    .unwrap()
+    .to_string();
     assert!(err.contains("state.json.ca-key.pem"), "{err}");
     // Nothing was overwritten.
     assert_eq!(

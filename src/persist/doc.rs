@@ -1,16 +1,16 @@
-//! The state document: what `GET`/`PUT /_sgmock/state` exchange, what fixtures and snapshots hold, and
-//! the events of the journal. Versioned (`format`, `version`); loading checks everything and builds a
-//! fresh state, so a bad document changes nothing.
+//! The state document: what `GET`/`PUT /_sgmock/state` exchange, what fixtures and snapshots hold.
+//! Versioned (`format`, `version`); loading checks everything and builds a fresh state, so a bad
+//! document changes nothing. (The journal's events are `events.rs`.)
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::error::{DocError, ValueError};
 use crate::domain::cidr::{Cidr, Ipv6Text};
 use crate::domain::group::{Group, Namespace, RuleSet, Scope};
-use crate::domain::policy::Namespacing;
 use crate::domain::rule::{GroupPeer, Peer, Rule};
-use crate::domain::store::{is_rule_id, Event, Frozen, GroupAttrs, Limits, State, TokenRecord};
+use crate::domain::store::{is_rule_id, Frozen, Limits, State, TokenRecord};
 use crate::domain::values::{
     Direction, GroupType, IpProtocol, NicType, Policy, PortRange, Priority,
 };
@@ -144,57 +144,6 @@ pub struct TokenDoc {
     pub outcome: Option<String>,
 }
 
-/// A journal event.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum EventDoc {
-    GroupInserted {
-        account: String,
-        /// A region, or `ens`.
-        namespace: String,
-        group: GroupDoc,
-    },
-    GroupRemoved {
-        id: String,
-    },
-    GroupUpdated {
-        id: String,
-        name: String,
-        description: String,
-        inner_access_policy: String,
-        tags: Vec<TagDoc>,
-        resource_group_id: String,
-    },
-    RuleInserted {
-        group: String,
-        rule: RuleDoc,
-    },
-    RuleRemoved {
-        group: String,
-        rule: String,
-    },
-    RuleReplaced {
-        group: String,
-        rule: RuleDoc,
-    },
-    TokenRecorded {
-        account: String,
-        token: String,
-        fingerprint: String,
-        #[serde(default)]
-        outcome: Option<String>,
-    },
-    IdsIssued {
-        issued: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        seed: Option<u64>,
-    },
-    Reset {
-        #[serde(default)]
-        account: Option<String>,
-    },
-}
-
 // ---------------------------------------------------------------- state → document
 
 fn peer_doc(p: &Peer) -> PeerDoc {
@@ -232,7 +181,7 @@ pub fn rule_doc(r: &Rule) -> RuleDoc {
     }
 }
 
-fn tag_docs(tags: &[(String, String)]) -> Vec<TagDoc> {
+pub(super) fn tag_docs(tags: &[(String, String)]) -> Vec<TagDoc> {
     tags.iter()
         .map(|(k, v)| TagDoc {
             key: k.clone(),
@@ -253,24 +202,6 @@ pub fn group_doc(g: &Group) -> GroupDoc {
         inner_access_policy: Some(g.inner_policy.as_str().into()),
         tags: tag_docs(&g.tags),
         rules: g.rules.iter().map(rule_doc).collect(),
-    }
-}
-
-/// A journal event's namespace: the region of a regional group, else its product's key.
-fn namespace_key(ns: &Namespace) -> String {
-    match ns {
-        Namespace::Region(r) => r.clone(),
-        Namespace::Edge => products::policy_of(ns).key.into(),
-    }
-}
-
-/// The inverse of [`namespace_key`]: a product key of a product without regions, else a region.
-fn namespace_from_key(key: &str) -> Namespace {
-    match products::by_key(key) {
-        Some(p) if p.policy.namespacing == Namespacing::Global && p.policy.key == key => {
-            Namespace::Edge
-        }
-        _ => Namespace::Region(key.to_string()),
     }
 }
 
@@ -394,70 +325,41 @@ pub fn frozen_doc(state: &Frozen) -> StateDoc {
     }
 }
 
-pub fn event_doc(e: &Event) -> EventDoc {
-    match e {
-        Event::GroupInserted(g) => EventDoc::GroupInserted {
-            account: g.scope.account.clone(),
-            namespace: namespace_key(&g.scope.namespace),
-            group: group_doc(g),
-        },
-        Event::GroupRemoved { id } => EventDoc::GroupRemoved { id: id.clone() },
-        Event::GroupUpdated(a) => EventDoc::GroupUpdated {
-            id: a.id.clone(),
-            name: a.name.clone(),
-            description: a.description.clone(),
-            inner_access_policy: a.inner_policy.as_str().into(),
-            tags: tag_docs(&a.tags),
-            resource_group_id: a.resource_group_id.clone(),
-        },
-        Event::RuleInserted { group, rule } => EventDoc::RuleInserted {
-            group: group.clone(),
-            rule: rule_doc(rule),
-        },
-        Event::RuleRemoved { group, rule } => EventDoc::RuleRemoved {
-            group: group.clone(),
-            rule: rule.clone(),
-        },
-        Event::RuleReplaced { group, rule } => EventDoc::RuleReplaced {
-            group: group.clone(),
-            rule: rule_doc(rule),
-        },
-        Event::TokenRecorded(t) => EventDoc::TokenRecorded {
-            account: t.account.clone(),
-            token: t.token.clone(),
-            fingerprint: t.fingerprint.clone(),
-            outcome: t.outcome.clone(),
-        },
-        Event::IdsIssued { issued, seed } => EventDoc::IdsIssued {
-            issued: *issued,
-            seed: *seed,
-        },
-        Event::Reset { account } => EventDoc::Reset {
-            account: account.clone(),
-        },
-    }
-}
-
 // ---------------------------------------------------------------- document → state
 
 /// Where in a document a value is: built only for an error message (a million rules would otherwise
 /// format a million paths on every start).
 pub type At<'a> = &'a dyn Fn() -> String;
 
-fn parse<T: std::str::FromStr>(text: &str, what: &str, at: At) -> Result<T, String> {
-    text.parse()
-        .map_err(|_| format!("{}: {what} {text:?} is not valid", at()))
+/// A value error at `at`.
+fn bad(at: At, problem: ValueError) -> DocError {
+    DocError::Value { at: at(), problem }
 }
 
-fn time_or(text: &Option<String>, now: i64, at: At) -> Result<i64, String> {
+pub(super) fn parse<T: std::str::FromStr>(
+    text: &str,
+    what: &'static str,
+    at: At,
+) -> Result<T, DocError> {
+    text.parse().map_err(|_| {
+        bad(
+            at,
+            ValueError::Invalid {
+                what,
+                text: text.to_string(),
+            },
+        )
+    })
+}
+
+fn time_or(text: &Option<String>, now: i64, at: At) -> Result<i64, DocError> {
     match text {
         None => Ok(now),
-        Some(t) => timefmt::parse(t)
-            .ok_or_else(|| format!("{}: created {t:?} is not yyyy-MM-ddTHH:mm:ssZ", at())),
+        Some(t) => timefmt::parse(t).ok_or_else(|| bad(at, ValueError::Time(t.clone()))),
     }
 }
 
-fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: At) -> Result<Peer, String> {
+fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: At) -> Result<Peer, DocError> {
     match (&p.cidr, &p.group, &p.prefix_list) {
         (Some(c), None, None) => {
             let cidr = if c.contains(':') {
@@ -466,17 +368,14 @@ fn peer_from(p: &PeerDoc, v6: Ipv6Text, at: At) -> Result<Peer, String> {
                 Cidr::parse_v4(c)
             };
             cidr.map(Peer::Cidr)
-                .ok_or_else(|| format!("{}: cidr {c:?} is not valid", at()))
+                .ok_or_else(|| bad(at, ValueError::Cidr(c.clone())))
         }
         (None, Some(g), None) => Ok(Peer::Group(GroupPeer {
             id: g.clone(),
             owner: p.owner.clone(),
         })),
         (None, None, Some(pl)) => Ok(Peer::PrefixList(pl.clone())),
-        _ => Err(format!(
-            "{}: give exactly one of cidr, group, prefix_list",
-            at()
-        )),
+        _ => Err(bad(at, ValueError::PeerKind)),
     }
 }
 
@@ -487,15 +386,16 @@ pub fn rule_from(
     default_nic: NicType,
     now: i64,
     at: At,
-) -> Result<Rule, String> {
+) -> Result<Rule, DocError> {
     let protocol: IpProtocol = parse(&d.protocol, "protocol", at)?;
     let ports: PortRange = parse(&d.port_range, "port_range", at)?;
     ports.check_for(protocol).map_err(|_| {
-        format!(
-            "{}: port_range {:?} does not fit protocol {}",
-            at(),
-            d.port_range,
-            protocol
+        bad(
+            at,
+            ValueError::PortsForProtocol {
+                range: d.port_range.clone(),
+                protocol: protocol.to_string(),
+            },
         )
     })?;
     let source_ports = match &d.source_port_range {
@@ -507,11 +407,7 @@ pub fn rule_from(
         Some(n) => parse(n, "nic_type", at)?,
     };
     if !is_rule_id(&d.id) {
-        return Err(format!(
-            "{}: rule id {:?} is not sgr- followed by letters and digits",
-            at(),
-            d.id
-        ));
+        return Err(bad(at, ValueError::RuleId(d.id.clone())));
     }
     Ok(Rule {
         id: d.id.clone(),
@@ -522,7 +418,7 @@ pub fn rule_from(
         source_ports,
         policy: parse::<Policy>(&d.policy, "policy", at)?,
         priority: Priority::new(d.priority)
-            .map_err(|_| format!("{}: priority {} is not 1 to 100", at(), d.priority))?,
+            .map_err(|_| bad(at, ValueError::Priority(d.priority)))?,
         nic,
         description: d.description.clone(),
         source: d
@@ -538,15 +434,15 @@ pub fn rule_from(
     })
 }
 
-fn tags_from(tags: &[TagDoc]) -> Vec<(String, String)> {
+pub(super) fn tags_from(tags: &[TagDoc]) -> Vec<(String, String)> {
     tags.iter()
         .map(|t| (t.key.clone(), t.value.clone()))
         .collect()
 }
 
-pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group, String> {
+pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group, DocError> {
     if d.id.is_empty() {
-        return Err(format!("{}: group id is empty", at()));
+        return Err(bad(at, ValueError::GroupId));
     }
     let kind = match &d.kind {
         None => GroupType::Normal,
@@ -581,7 +477,7 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group,
         let rule_at = || format!("{}.rules[{i}]", at());
         let rule = rule_from(r, policy.dialect.ipv6_text, default_nic, now, &rule_at)?;
         if !rules.insert_new(rule) {
-            return Err(format!("{}: the same rule as an earlier one", rule_at()));
+            return Err(bad(&rule_at, ValueError::DuplicateRule));
         }
     }
     Ok(Group {
@@ -600,22 +496,19 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group,
 }
 
 /// Check a document's format and version, and turn it into groups and tokens.
-fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), String> {
+fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), DocError> {
     if doc.format != FORMAT {
-        return Err(format!("format must be {FORMAT:?}, not {:?}", doc.format));
+        return Err(DocError::Format(doc.format.clone()));
     }
     if doc.version != VERSION {
-        return Err(format!(
-            "version {} is not supported (this sgmock reads version {VERSION})",
-            doc.version
-        ));
+        return Err(DocError::Version(doc.version));
     }
     // (group, its scope, the document path's parts for messages)
     let mut jobs: Vec<(&GroupDoc, Scope, &str, Option<&str>, usize)> = Vec::new();
     let mut tokens = Vec::new();
     for (account, a) in &doc.accounts {
         if account.is_empty() {
-            return Err("an account id is empty".into());
+            return Err(DocError::EmptyAccount);
         }
         for (region, gs) in &a.ecs {
             for (i, g) in gs.iter().enumerate() {
@@ -653,7 +546,7 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
                 };
                 group_from(g, scope, now, &at)
             })
-            .collect::<Result<Vec<Group>, String>>()
+            .collect::<Result<Vec<Group>, DocError>>()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let groups = if threads < 2 || jobs.len() < 64 {
@@ -666,17 +559,14 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
             chunks.push(std::mem::replace(&mut jobs, rest));
         }
         chunks.push(jobs);
-        let results: Vec<Result<Vec<Group>, String>> = std::thread::scope(|s| {
+        let results: Vec<Result<Vec<Group>, DocError>> = std::thread::scope(|s| {
             let handles: Vec<_> = chunks
                 .into_iter()
                 .map(|c| s.spawn(move || convert(c)))
                 .collect();
             handles
                 .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err("converting a group failed".into()))
-                })
+                .map(|h| h.join().unwrap_or(Err(DocError::Converter)))
                 .collect()
         });
         let mut groups = Vec::new();
@@ -695,18 +585,18 @@ pub fn from_doc(
     limits: Limits,
     seed: Option<u64>,
     now: i64,
-) -> Result<State, String> {
+) -> Result<State, DocError> {
     let mut state = State::new(limits, doc.id_seed.or(seed));
     load_into(&mut state, doc, now)?;
     Ok(state)
 }
 
 /// Load a document's groups and tokens into an empty state (fixtures). The id counter only grows.
-pub fn load_into(state: &mut State, doc: &StateDoc, now: i64) -> Result<(), String> {
+pub fn load_into(state: &mut State, doc: &StateDoc, now: i64) -> Result<(), DocError> {
     let (groups, tokens) = contents(doc, now)?;
     let (seed, issued) = state.id_state();
     state.set_id_state(seed, issued.max(doc.ids_issued));
-    state.load(groups, tokens)
+    Ok(state.load(groups, tokens)?)
 }
 
 /// Several documents as one (a fixtures folder). Ids must stay unique across them.
@@ -737,85 +627,4 @@ pub fn merge(docs: Vec<StateDoc>) -> StateDoc {
         }
     }
     out
-}
-
-/// A journal event back into a domain event.
-pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, String> {
-    Ok(match e {
-        EventDoc::GroupInserted {
-            account,
-            namespace,
-            group,
-        } => {
-            let scope = Scope {
-                account: account.clone(),
-                namespace: namespace_from_key(namespace),
-            };
-            Event::GroupInserted(std::sync::Arc::new(group_from(group, scope, now, &|| {
-                "event".to_string()
-            })?))
-        }
-        EventDoc::GroupRemoved { id } => Event::GroupRemoved { id: id.clone() },
-        EventDoc::GroupUpdated {
-            id,
-            name,
-            description,
-            inner_access_policy,
-            tags,
-            resource_group_id,
-        } => Event::GroupUpdated(Box::new(GroupAttrs {
-            id: id.clone(),
-            name: name.clone(),
-            description: description.clone(),
-            inner_policy: parse(inner_access_policy, "inner_access_policy", &|| {
-                "event".to_string()
-            })?,
-            tags: tags_from(tags),
-            resource_group_id: resource_group_id.clone(),
-        })),
-        EventDoc::RuleInserted { group, rule } | EventDoc::RuleReplaced { group, rule } => {
-            // An event holds the rule as stored: its NIC type always, and its IPv6 text already in
-            // the product's form, so the text is taken as it is (whatever the product).
-            let r = Box::new(rule_from(
-                rule,
-                Ipv6Text::Verbatim,
-                NicType::Internet,
-                now,
-                &|| "event".to_string(),
-            )?);
-            if matches!(e, EventDoc::RuleInserted { .. }) {
-                Event::RuleInserted {
-                    group: group.clone(),
-                    rule: r,
-                }
-            } else {
-                Event::RuleReplaced {
-                    group: group.clone(),
-                    rule: r,
-                }
-            }
-        }
-        EventDoc::RuleRemoved { group, rule } => Event::RuleRemoved {
-            group: group.clone(),
-            rule: rule.clone(),
-        },
-        EventDoc::TokenRecorded {
-            account,
-            token,
-            fingerprint,
-            outcome,
-        } => Event::TokenRecorded(TokenRecord {
-            account: account.clone(),
-            token: token.clone(),
-            fingerprint: fingerprint.clone(),
-            outcome: outcome.clone(),
-        }),
-        EventDoc::IdsIssued { issued, seed } => Event::IdsIssued {
-            issued: *issued,
-            seed: *seed,
-        },
-        EventDoc::Reset { account } => Event::Reset {
-            account: account.clone(),
-        },
-    })
 }

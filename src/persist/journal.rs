@@ -23,53 +23,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use super::disk::{Disk, DiskFaults};
-use super::doc::{self, EventDoc};
+use super::doc;
+use super::error::{PersistError, RecordError};
+use super::events::{self, decode, encode, Record};
 use super::read;
-use crate::domain::store::{Clock, Compaction, Event, Limits, Sink, State};
+use crate::domain::store::{Clock, Compaction, Event, Limits, Sink, SinkError, State};
 
 /// Compact when the journal is larger than this.
 pub const DEFAULT_COMPACT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// After a failed compaction (a full disk, say), wait this long before trying again.
 const RETRY_COMPACTION: Duration = Duration::from_secs(10);
-
-#[derive(Serialize, Deserialize)]
-struct Record {
-    seq: u64,
-    events: Vec<EventDoc>,
-}
-
-/// A record as one journal line: its JSON, a space, the CRC-32 of the JSON in 8 hex digits, and a
-/// newline. The checksum finds a changed byte that would still parse (a digit in a name, say).
-fn encode(record: &Record) -> Result<Vec<u8>, String> {
-    let mut line = serde_json::to_vec(record).map_err(|e| e.to_string())?;
-    let crc = crc32fast::hash(&line);
-    line.extend_from_slice(format!(" {crc:08x}\n").as_bytes());
-    Ok(line)
-}
-
-/// The record of a whole line (newline included). Lines without a checksum (journals of sgmock
-/// 0.1.0) are read as plain JSON.
-fn decode(line: &[u8]) -> Result<Record, String> {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let (json, sum) = match line.len().checked_sub(9).map(|at| line.split_at(at)) {
-        Some((json, tail)) if tail.first() == Some(&b' ') => (json, tail.get(1..)),
-        _ => (line, None),
-    };
-    if let Some(sum) = sum {
-        let expected = std::str::from_utf8(sum)
-            .ok()
-            .and_then(|s| u32::from_str_radix(s, 16).ok())
-            .ok_or("the checksum is not 8 hex digits")?;
-        if crc32fast::hash(json) != expected {
-            return Err("the checksum does not match (a changed byte)".into());
-        }
-    }
-    serde_json::from_slice(json).map_err(|e| format!("not a journal record ({e})"))
-}
 
 /// What a journal needs to rebuild a state.
 #[derive(Clone)]
@@ -118,8 +83,8 @@ impl Paths {
     }
 }
 
-fn err(what: &str, path: &Path, e: impl std::fmt::Display) -> String {
-    format!("{what} {}: {e}", path.display())
+fn err(action: &'static str, path: &Path, e: std::io::Error) -> PersistError {
+    PersistError::io(action, path, e)
 }
 
 /// The journal file and what is known about it; shared with a running compaction, which swaps the
@@ -155,7 +120,7 @@ fn lock(files: &Mutex<Files>) -> MutexGuard<'_, Files> {
 struct Damage {
     line: u64,
     offset: u64,
-    why: String,
+    why: RecordError,
 }
 
 struct Loaded {
@@ -169,20 +134,20 @@ struct Loaded {
 }
 
 /// Load the snapshot (if any) and replay the journal (if any), stopping at the first damaged record.
-fn load(paths: &Paths, opts: &Options) -> Result<Loaded, String> {
+fn load(paths: &Paths, opts: &Options) -> Result<Loaded, PersistError> {
     let now = (opts.clock)();
     let (mut state, snapshot_seq) = match fs::read(&paths.snapshot) {
         Ok(bytes) if bytes.is_empty() => {
             // Not a torn snapshot (snapshots are renamed into place whole): someone's empty file.
-            return Err(format!(
-                "state file {} is empty: sgmock writes it whole (never empty), so it did not write \
-                 this one. Remove it and sgmock creates it, or point --state-file elsewhere.",
-                paths.snapshot.display()
-            ));
+            return Err(PersistError::EmptySnapshot(paths.snapshot.clone()));
         }
         Ok(bytes) => {
-            let read = read::read_state(&bytes, opts.limits, opts.seed, now)
-                .map_err(|e| err("cannot read snapshot", &paths.snapshot, e))?;
+            let read = read::read_state(&bytes, opts.limits, opts.seed, now).map_err(|source| {
+                PersistError::Snapshot {
+                    path: paths.snapshot.clone(),
+                    source: Box::new(source),
+                }
+            })?;
             (read.state, read.journal_seq.unwrap_or(0))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -219,13 +184,13 @@ fn load(paths: &Paths, opts: &Options) -> Result<Loaded, String> {
                 // acknowledged (a request is answered after its whole line is written).
                 break;
             }
-            let replayed = (|| -> Result<(), String> {
+            let replayed = (|| -> Result<(), RecordError> {
                 let record = decode(&line)?;
                 if record.seq <= last_seen {
-                    return Err(format!(
-                        "record {} comes after record {last_seen}",
-                        record.seq
-                    ));
+                    return Err(RecordError::OutOfOrder {
+                        seq: record.seq,
+                        last: last_seen,
+                    });
                 }
                 last_seen = record.seq;
                 if record.seq <= seq {
@@ -233,16 +198,16 @@ fn load(paths: &Paths, opts: &Options) -> Result<Loaded, String> {
                     return Ok(());
                 }
                 if record.seq != seq + 1 {
-                    return Err(format!(
-                        "record {} follows record {seq}: records are missing",
-                        record.seq
-                    ));
+                    return Err(RecordError::Missing {
+                        seq: record.seq,
+                        after: seq,
+                    });
                 }
                 let events = record
                     .events
                     .iter()
-                    .map(|e| doc::event_from(e, now))
-                    .collect::<Result<Vec<Event>, String>>()?;
+                    .map(|e| events::event_from(e, now))
+                    .collect::<Result<Vec<Event>, _>>()?;
                 for event in events {
                     state.apply(event);
                 }
@@ -277,7 +242,7 @@ fn load(paths: &Paths, opts: &Options) -> Result<Loaded, String> {
 }
 
 /// Take the state's lock file, or say which process-wide lock is held.
-fn take_lock(paths: &Paths) -> Result<File, String> {
+fn take_lock(paths: &Paths) -> Result<File, PersistError> {
     let f = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -286,11 +251,10 @@ fn take_lock(paths: &Paths) -> Result<File, String> {
         .map_err(|e| err("cannot create lock file", &paths.lock, e))?;
     match f.try_lock() {
         Ok(()) => Ok(f),
-        Err(fs::TryLockError::WouldBlock) => Err(format!(
-            "state file {} is in use by another sgmock process (it holds {}); one process per state file",
-            paths.snapshot.display(),
-            paths.lock.display()
-        )),
+        Err(fs::TryLockError::WouldBlock) => Err(PersistError::Locked {
+            state: paths.snapshot.clone(),
+            lock: paths.lock.clone(),
+        }),
         Err(fs::TryLockError::Error(e)) => Err(err("cannot lock", &paths.lock, e)),
     }
 }
@@ -310,7 +274,7 @@ fn write_tmp(
     disk: &Disk,
     tmp: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), String> {
+) -> Result<(), PersistError> {
     let written = (|| -> std::io::Result<()> {
         let mut f = File::create(tmp)?;
         {
@@ -327,7 +291,7 @@ fn write_tmp(
 }
 
 /// Rename a written temporary file over `target`, durably; remove it if that fails.
-fn commit(tmp: &Path, target: &Path) -> Result<(), String> {
+fn commit(tmp: &Path, target: &Path) -> Result<(), PersistError> {
     fs::rename(tmp, target).map_err(|e| {
         let _ = fs::remove_file(tmp);
         err("cannot rename over", target, e)
@@ -341,7 +305,7 @@ fn write_snapshot(
     tmp: &Path,
     state: &crate::domain::store::Frozen,
     seq: u64,
-) -> Result<(), String> {
+) -> Result<(), PersistError> {
     write_tmp(disk, tmp, |w| {
         doc::write_doc(w, state, Some(seq)).map_err(std::io::Error::other)
     })
@@ -349,13 +313,14 @@ fn write_snapshot(
 
 impl Journal {
     /// Open (or create) the state at `path`: the loaded state, and the journal to attach to it.
-    pub fn open(path: &Path, opts: Options) -> Result<(Journal, State), String> {
+    pub fn open(path: &Path, opts: Options) -> Result<(Journal, State), PersistError> {
         let paths = Paths::new(path);
         let lock_file = take_lock(&paths)?;
         let disk = Disk::new(opts.faults.clone());
-        let loaded = load(&paths, &opts)?;
+        let mut loaded = load(&paths, &opts)?;
         let mut good = loaded.good;
-        if let Some(d) = &loaded.damage {
+        let damaged = loaded.damage.is_some();
+        if let Some(d) = loaded.damage.take() {
             let at = format!(
                 "journal {} is damaged at line {} (byte offset {}): {}",
                 paths.log.display(),
@@ -364,15 +329,14 @@ impl Journal {
                 d.why
             );
             if !opts.recover {
-                return Err(format!(
-                    "{at}. Only an unfinished last line is skipped on start; this record is followed \
-                     by {} more bytes, so acknowledged writes would be lost. No file was changed. \
-                     To start anyway with the {} records before it, pass --recover-journal (the \
-                     journal is first copied to {}.damaged-<time>).",
-                    loaded.len - d.offset,
-                    d.line - 1,
-                    paths.log.display()
-                ));
+                return Err(PersistError::Damaged {
+                    path: paths.log.clone(),
+                    line: d.line,
+                    offset: d.offset,
+                    following: loaded.len - d.offset,
+                    before: d.line - 1,
+                    why: Box::new(d.why),
+                });
             }
             let backup = with_suffix(&paths.log, &format!(".damaged-{}", (opts.clock)()));
             fs::copy(&paths.log, &backup)
@@ -395,7 +359,7 @@ impl Journal {
             .open(&paths.log)
             .map_err(|e| err("cannot open journal", &paths.log, e))?;
         if loaded.len > good {
-            if loaded.damage.is_none() {
+            if !damaged {
                 tracing::warn!(journal = %paths.log.display(), offset = good, "skipping an unfinished last journal record (a crash while it was written)");
             }
             // Cut it off, so the next record starts on a line of its own.
@@ -432,7 +396,7 @@ fn compact(
     seq: u64,
     cut: u64,
     generation: u64,
-) -> Result<bool, String> {
+) -> Result<bool, PersistError> {
     write_snapshot(disk, &paths.compact_tmp, frozen, seq)?;
     let mut f = lock(files);
     if f.generation != generation {
@@ -474,13 +438,14 @@ fn compact(
 }
 
 impl Sink for Journal {
-    fn append(&mut self, events: &[Event]) -> Result<(), String> {
+    fn append(&mut self, events: &[Event]) -> Result<(), SinkError> {
         let mut guard = lock(&self.files);
         let f = &mut *guard;
-        let line = encode(&Record {
-            seq: f.seq + 1,
-            events: events.iter().map(doc::event_doc).collect(),
-        })?;
+        let line = encode(&Record::new(
+            f.seq + 1,
+            events.iter().map(events::event_doc).collect(),
+        ))
+        .map_err(PersistError::Encode)?;
         if f.dirty {
             self.disk.set_len(&f.file, f.bytes).map_err(|e| {
                 err(
@@ -502,7 +467,7 @@ impl Sink for Journal {
             // Whatever part of the record reached the file is cut off again, so the journal holds
             // whole records only; if even that fails, the next write tries first.
             f.dirty = self.disk.set_len(&f.file, f.bytes).is_err();
-            return Err(err("cannot write journal", &self.paths.log, e));
+            return Err(err("cannot write journal", &self.paths.log, e).into());
         }
         f.seq += 1;
         f.bytes += line.len() as u64;
@@ -556,7 +521,7 @@ impl Sink for Journal {
         }))
     }
 
-    fn snapshot(&mut self, state: &State) -> Result<(), String> {
+    fn snapshot(&mut self, state: &State) -> Result<(), SinkError> {
         let frozen = state.freeze();
         let mut f = lock(&self.files);
         write_snapshot(&self.disk, &self.paths.tmp, &frozen, f.seq)?;

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::doc::{group_from, GroupDoc, TokenDoc, FORMAT, VERSION};
+use super::error::DocError;
 use crate::domain::group::{Namespace, Scope};
 use crate::domain::store::{Limits, State, TokenRecord};
 
@@ -33,7 +34,7 @@ pub fn read_state(
     limits: Limits,
     seed: Option<u64>,
     now: i64,
-) -> Result<Read, String> {
+) -> Result<Read, DocError> {
     let (tx, rx) = mpsc::sync_channel::<Job>(256);
     std::thread::scope(|s| {
         let converter = s.spawn(move || {
@@ -67,21 +68,13 @@ pub fn read_state(
         .deserialize(&mut de)
         .and_then(|h| de.end().map(|()| h));
         drop(tx);
-        let groups = converter
-            .join()
-            .unwrap_or_else(|_| Err("converting the groups failed".into()));
-        let header = parsed.map_err(|e| format!("not a state document: {e}"))?;
+        let groups = converter.join().unwrap_or(Err(DocError::Converter));
+        let header = parsed?;
         if header.format != FORMAT {
-            return Err(format!(
-                "format must be {FORMAT:?}, not {:?}",
-                header.format
-            ));
+            return Err(DocError::Format(header.format));
         }
         if header.version != VERSION {
-            return Err(format!(
-                "version {} is not supported (this sgmock reads version {VERSION})",
-                header.version
-            ));
+            return Err(DocError::Version(header.version));
         }
         let groups = groups?;
         let mut state = State::new(limits, header.id_seed.or(seed));
@@ -376,7 +369,8 @@ mod tests {
         ] {
             let err = read_state(bad.as_bytes(), Limits::default(), None, 0)
                 .err()
-                .unwrap();
+                .unwrap()
+                .to_string();
             assert!(err.contains(message), "{bad}: {err}");
         }
     }

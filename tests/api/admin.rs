@@ -254,7 +254,8 @@ async fn fixtures_seed_the_state_at_start_from_a_file_or_a_folder() {
         ..Default::default()
     })
     .err()
-    .unwrap();
+    .unwrap()
+    .to_string();
     assert_eq!(
         err,
         format!(
@@ -616,7 +617,8 @@ async fn a_state_in_a_region_sgmock_does_not_serve_is_refused() {
         ..Default::default()
     })
     .err()
-    .unwrap();
+    .unwrap()
+    .to_string();
     assert!(
         err.starts_with(&format!(
             "fixtures {}: accounts.a1.ecs.mars-1: region \"mars-1\" is not one sgmock serves",

@@ -92,7 +92,10 @@ async fn a_damaged_record_in_the_middle_stops_the_start_and_changes_no_file() {
     std::fs::write(journal(&path), &damaged).unwrap();
     let listing = files(dir.path());
 
-    let err = sgmock::App::new(persistent(&path)).err().unwrap();
+    let err = sgmock::App::new(persistent(&path))
+        .err()
+        .unwrap()
+        .to_string();
     assert_eq!(
         err,
         format!(
@@ -140,7 +143,21 @@ async fn every_kind_of_mid_journal_damage_is_named() {
     let mut reordered = good[..at].to_vec();
     reordered.extend_from_slice(&good[next..line_offset(&good, 13)]);
     reordered.extend_from_slice(&good[at..next]);
+    // A whole, checksummed record of a codec version this sgmock does not read (a newer sgmock's).
+    let mut newer = good[..at].to_vec();
+    let record = &good[at..next - 10];
+    let text = String::from_utf8(record.to_vec()).unwrap();
+    assert!(text.starts_with(r#"{"v":1,"#), "{text}");
+    let json = text.replacen(r#"{"v":1,"#, r#"{"v":2,"#, 1);
+    newer
+        .extend_from_slice(format!("{json} {:08x}\n", crc32fast::hash(json.as_bytes())).as_bytes());
+    newer.extend_from_slice(&good[next..]);
     for (case, bytes, why) in [
+        (
+            "a record of a newer codec version",
+            &newer,
+            "record format version 2 is not the one this sgmock reads (1): a newer sgmock wrote it",
+        ),
         (
             "a line of garbage",
             &not_json,
@@ -163,7 +180,10 @@ async fn every_kind_of_mid_journal_damage_is_named() {
         ),
     ] {
         std::fs::write(journal(&path), bytes).unwrap();
-        let err = sgmock::App::new(persistent(&path)).err().unwrap();
+        let err = sgmock::App::new(persistent(&path))
+            .err()
+            .unwrap()
+            .to_string();
         let expected = format!(
             "journal {} is damaged at line 11 (byte offset {at}): {why}. ",
             journal(&path).display()
@@ -566,7 +586,10 @@ async fn one_process_per_state_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     let first = sgmock::App::new(persistent(&path)).unwrap();
-    let err = sgmock::App::new(persistent(&path)).err().unwrap();
+    let err = sgmock::App::new(persistent(&path))
+        .err()
+        .unwrap()
+        .to_string();
     assert_eq!(
         err,
         format!(

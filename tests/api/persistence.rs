@@ -302,7 +302,10 @@ async fn an_unreadable_state_file_stops_the_start_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     std::fs::write(&path, "{ not json").unwrap();
-    let err = sgmock::App::new(persistent(&path)).err().unwrap();
+    let err = sgmock::App::new(persistent(&path))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         err.starts_with(&format!("cannot read snapshot {}: ", path.display())),
         "{err}"

@@ -24,19 +24,22 @@ pub use events::{Event, GroupAttrs};
 pub use groups::NewGroup;
 pub use ids::is_rule_id;
 pub use rules::{OnDuplicate, OnMissing};
-pub use state::{Clock, Frozen, Limits, State};
+pub use state::{Clock, Frozen, Limits, LoadError, State};
 pub use tokens::{Token, TokenRecord};
 
-/// Where events go to become durable (the journal). Errors are messages: the store answers a request
-/// whose events could not be written with an internal error, after taking the change back in memory.
+/// A sink's error: the sink's own type (the journal's `PersistError`), which the domain only reports.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where events go to become durable (the journal). The store answers a request whose events could
+/// not be written with an internal error, after taking the change back in memory.
 pub trait Sink: Send + Sync {
     /// Make one request's events durable, all or nothing: on an error nothing of them may remain.
-    fn append(&mut self, events: &[Event]) -> Result<(), String>;
+    fn append(&mut self, events: &[Event]) -> Result<(), SinkError>;
     /// When the journal has grown enough (and no compaction is running): work that compacts it into a
     /// snapshot of `state`, to run off the lock (it copies what it needs from `state` cheaply).
     fn compaction(&mut self, state: &State) -> Option<Compaction>;
     /// Write `state` as the snapshot now, synchronously (a state import, the final snapshot).
-    fn snapshot(&mut self, state: &State) -> Result<(), String>;
+    fn snapshot(&mut self, state: &State) -> Result<(), SinkError>;
 }
 
 /// A compaction job, run on a thread of its own.
@@ -113,7 +116,7 @@ impl Store {
             if let Err(e) = sink.append(&events) {
                 tracing::error!(error = %e, "could not write the journal; the change is taken back");
                 inner.state.roll_back(undo, issued_before);
-                return Err(DomainError::Storage(e));
+                return Err(DomainError::Storage(e.to_string()));
             }
             (value, sink.compaction(&inner.state))
         };
@@ -152,7 +155,7 @@ impl Store {
 
     /// Replace the whole state (PUT /_sgmock/state). With a sink the new state is snapshotted first;
     /// if that fails nothing changes. Ids keep counting when the new state has the same seed.
-    pub fn replace(&self, mut state: State) -> Result<(), String> {
+    pub fn replace(&self, mut state: State) -> Result<(), SinkError> {
         let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let inner = &mut *guard;
         state.set_clock(inner.state.clock());
@@ -168,7 +171,7 @@ impl Store {
     }
 
     /// Make the state durable as a snapshot now (shutdown).
-    pub fn flush(&self) -> Result<(), String> {
+    pub fn flush(&self) -> Result<(), SinkError> {
         self.settle();
         let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let inner = &mut *guard;

@@ -48,6 +48,23 @@ pub struct Frozen {
     pub issued: u64,
 }
 
+/// Why groups cannot be loaded into a state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    #[error("group {0} appears twice")]
+    GroupTwice(String),
+    #[error("rule {0} appears twice")]
+    RuleTwice(String),
+    #[error(
+        "rule {rule} of group {group} names group {peer}, which is not in its account and region"
+    )]
+    PeerElsewhere {
+        rule: String,
+        group: String,
+        peer: String,
+    },
+}
+
 pub struct State {
     pub(super) limits: Limits,
     pub(super) groups: HashMap<String, Arc<Group>>,
@@ -424,7 +441,7 @@ impl State {
 
     /// Load groups and tokens into an empty state (a snapshot or a fixture). Group and rule ids must
     /// be unique, and a same-account group peer must exist in the same scope.
-    pub fn load(&mut self, groups: Vec<Group>, tokens: Vec<TokenRecord>) -> Result<(), String> {
+    pub fn load(&mut self, groups: Vec<Group>, tokens: Vec<TokenRecord>) -> Result<(), LoadError> {
         let mut rule_ids = HashSet::default();
         let mut known: HashMap<&str, &Scope> = HashMap::default();
         for g in self.groups.values() {
@@ -432,11 +449,11 @@ impl State {
         }
         for g in &groups {
             if known.insert(g.id.as_str(), &g.scope).is_some() {
-                return Err(format!("group {} appears twice", g.id));
+                return Err(LoadError::GroupTwice(g.id.clone()));
             }
             for r in g.rules.iter() {
                 if !rule_ids.insert(r.id.as_str()) {
-                    return Err(format!("rule {} appears twice", r.id));
+                    return Err(LoadError::RuleTwice(r.id.clone()));
                 }
             }
         }
@@ -446,7 +463,11 @@ impl State {
                     let ok = p.owner.is_some()
                         || known.get(p.id.as_str()).is_some_and(|s| **s == g.scope);
                     if !ok {
-                        return Err(format!("rule {} of group {} names group {}, which is not in its account and region", r.id, g.id, p.id));
+                        return Err(LoadError::PeerElsewhere {
+                            rule: r.id.clone(),
+                            group: g.id.clone(),
+                            peer: p.id.clone(),
+                        });
                     }
                 }
             }
