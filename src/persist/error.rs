@@ -1,6 +1,6 @@
 //! Typed errors of persistence: what is wrong with a state document, a journal record, or the files
-//! of a state. Their messages are what a user reads when a start stops (docs/architecture.md, "Durability"), so each
-//! names where the problem is.
+//! of a state. Their messages are what a user reads when a start stops (docs/architecture.md,
+//! "Persistence"), so each names where the problem is.
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! The journal's event codec: each domain [`Event`] as a JSON object (`EventDoc`) and back, and a
 //! journal record (a sequence number and one request's events) as one checksummed line. Strict:
 //! unknown fields, an unknown event type or a record of a newer codec version are errors, never
-//! skipped (docs/architecture.md, "Durability").
+//! skipped (docs/architecture.md, "Persistence").
 
 use serde::{Deserialize, Serialize};
 
