@@ -49,6 +49,10 @@ use rpc::{envelope, Format, RpcRequest, MAX_BODY_BYTES};
 /// The account requests land in while authentication is off.
 pub const DEFAULT_ACCOUNT: &str = "1234567890123456";
 
+/// What the binary prints on stdout once it serves, followed by the address: tools and tests read
+/// the port from it (`--listen 127.0.0.1:0`).
+pub const READY_LINE: &str = "sgmock listening on ";
+
 /// Shared application state.
 pub struct App {
     pub store: Store,

@@ -141,7 +141,7 @@ async fn main() -> ExitCode {
         "sgmock {} listening",
         env!("CARGO_PKG_VERSION")
     );
-    println!("sgmock listening on {addr}");
+    println!("{}{addr}", sgmock::READY_LINE);
     let limits = app.config.connection_limits();
     sgmock::serve::serve(
         listener,

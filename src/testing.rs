@@ -28,6 +28,9 @@
 //! # }
 //! ```
 
+mod process;
+pub use process::{refused, Process};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -2,27 +2,13 @@
 //! stop drains for a bounded time, running out of file descriptors is logged and survived, and what
 //! HTTP refuses before the application sees it still gets an Alibaba error envelope.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-
-struct Server {
-    child: Child,
-    addr: String,
-    /// stderr lines, as they come.
-    log: mpsc::Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use sgmock::testing::Process;
 
 /// Start the binary (through `bash -c PREFIX`, when given) and wait for its ready line.
 fn start_with(prefix: Option<&str>, args: &[&str]) -> Server {
@@ -37,65 +23,37 @@ fn start_with(prefix: Option<&str>, args: &[&str]) -> Server {
         }
         None => Command::new(bin),
     };
-    let mut child = cmd
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sgmock");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, log) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("ready line");
-    let addr = line
-        .trim()
-        .strip_prefix("sgmock listening on ")
-        .expect("ready line")
-        .to_string();
-    Server { child, addr, log }
+    cmd.args(["--listen", "127.0.0.1:0"]).args(args);
+    Server(Process::spawn(cmd).expect("sgmock starts"))
 }
 
 fn start(args: &[&str]) -> Server {
     start_with(None, args)
 }
 
+/// The process, with the waits these tests need (each bounded at 20 s).
+struct Server(Process);
+
+impl std::ops::Deref for Server {
+    type Target = Process;
+    fn deref(&self) -> &Process {
+        &self.0
+    }
+}
+
 impl Server {
-    /// Wait (at most 20 s) for a log line containing `needle`.
+    /// The first log line containing `needle`.
     fn logged(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.log.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("no log line with {needle:?} within 20 s"),
-            }
-        }
+        self.0
+            .logged(needle, Duration::from_secs(20))
+            .unwrap_or_else(|| panic!("no log line with {needle:?} within 20 s"))
     }
 
-    /// Wait (at most 20 s, else fail with `why`) for the process to exit after a signal.
+    /// The exit status after a signal, else fail with `why`.
     fn exit_within_bound(&mut self, why: &str) -> std::process::ExitStatus {
-        let (tx, rx) = mpsc::channel();
-        let mut child = std::mem::replace(
-            &mut self.child,
-            Command::new("true").spawn().expect("placeholder"),
-        );
-        std::thread::spawn(move || {
-            let _ = tx.send(child.wait());
-        });
-        rx.recv_timeout(Duration::from_secs(20))
-            .expect(why)
-            .expect("wait")
+        self.0
+            .wait_within(Duration::from_secs(20))
+            .unwrap_or_else(|e| panic!("{why}: {e}"))
     }
 
     fn connect(&self) -> TcpStream {
@@ -252,12 +210,7 @@ fn the_stop_drains_requests_in_flight_and_does_not_wait_for_half_sent_ones() {
         );
     }
     let mut server = server;
-    let pid = server.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
+    server.terminate();
     let (status, _, body) = response(&mut in_flight);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     server.logged("connections still open after the drain timeout are dropped");
@@ -292,12 +245,7 @@ fn the_stop_does_not_wait_for_silent_connections_or_unfinished_handshakes() {
     assert_eq!(response(&mut probe).0, 200);
     drop(probe);
     let mut server = server;
-    let pid = server.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
+    server.terminate();
     // Well before any of the 600 s limits: the connections are closed and the process exits.
     assert!(read_to_close(&mut silent).is_ok());
     assert!(read_to_close(&mut handshaking).is_ok());

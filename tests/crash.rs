@@ -1,39 +1,20 @@
 //! A real `sgmock` process with `--state-file`, killed with SIGKILL while clients write: every write
 //! it acknowledged is there after a restart. Also the graceful stop (SIGTERM) and `--health-check`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
+use sgmock::testing::Process;
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-/// Start the binary on a free port and wait for its ready line.
-fn start(state: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sgmock"))
-        .args(["--listen", "127.0.0.1:0", "--state-file"])
-        .arg(state)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sgmock");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("ready line");
-    let addr = line
-        .trim()
-        .strip_prefix("sgmock listening on ")
-        .expect("ready line")
-        .to_string();
-    Server { child, addr }
+/// Start the binary on a free port with `--state-file STATE` and wait for its ready line.
+fn start(state: &Path, extra: &[&str]) -> Process {
+    let mut args = vec!["--state-file", state.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    Process::start(env!("CARGO_BIN_EXE_sgmock"), &args).expect("sgmock starts")
 }
 
 /// One HTTP/1.1 GET; (status, JSON body).
@@ -98,8 +79,7 @@ fn every_acknowledged_write_survives_sigkill() {
         .flat_map(|w| w.join().expect("writer"))
         .collect();
     let mut server = server;
-    server.child.kill().expect("SIGKILL");
-    server.child.wait().expect("wait");
+    server.kill();
 
     let restarted = start(&state, &[]);
     for (sg, port) in &acked {
@@ -117,8 +97,7 @@ fn every_acknowledged_write_survives_sigkill() {
     let (_, listed) = ecs(&restarted.addr, "Action=DescribeSecurityGroups&PageSize=50");
     assert_eq!(listed["TotalCount"], 100);
     let mut restarted = restarted;
-    restarted.child.kill().expect("SIGKILL");
-    let _ = restarted.child.wait();
+    restarted.kill();
 }
 
 #[test]
@@ -138,13 +117,10 @@ fn sigterm_stops_gracefully_with_a_snapshot_and_health_check_probes() {
         "Action=CreateSecurityGroup&SecurityGroupName=kept",
     );
     let sg = body["SecurityGroupId"].as_str().expect("id").to_string();
-    let pid = server.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    let exit = server.child.wait().expect("wait");
+    server.terminate();
+    let exit = server
+        .wait_within(Duration::from_secs(30))
+        .expect("stops after SIGTERM");
     assert!(exit.success(), "{exit:?}");
     // The final snapshot holds the group and the journal is empty.
     let snapshot = std::fs::read_to_string(&state).expect("snapshot");
@@ -174,22 +150,13 @@ fn sigterm_stops_gracefully_with_a_snapshot_and_health_check_probes() {
         &format!("Action=DescribeSecurityGroupAttribute&SecurityGroupId={sg}"),
     );
     assert_eq!(status, 200);
-    again.child.kill().expect("SIGKILL");
-    let _ = again.child.wait();
+    again.kill();
 }
 
 /// Run the binary expecting it to refuse to start: (exit code, stderr).
 fn refused(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sgmock"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run sgmock");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
+    sgmock::testing::refused(env!("CARGO_BIN_EXE_sgmock"), args, Duration::from_secs(30))
+        .expect("sgmock ends")
 }
 
 #[test]
@@ -216,8 +183,7 @@ fn a_second_process_on_the_same_state_file_refuses_to_start() {
     // The first one is unharmed.
     let (status, _) = ecs(&first.addr, "Action=DescribeSecurityGroups");
     assert_eq!(status, 200);
-    first.child.kill().expect("SIGKILL");
-    let _ = first.child.wait();
+    first.kill();
 }
 
 #[test]
@@ -242,8 +208,7 @@ fn a_start_that_cannot_listen_creates_no_file() {
         0,
         "no file before the listener is bound"
     );
-    first.child.kill().expect("SIGKILL");
-    let _ = first.child.wait();
+    first.kill();
 }
 
 #[test]
@@ -258,8 +223,7 @@ fn a_damaged_journal_stops_the_process_with_file_line_and_offset() {
         );
         assert_eq!(status, 200);
     }
-    server.child.kill().expect("SIGKILL");
-    let _ = server.child.wait();
+    server.kill();
     let journal = dir.path().join("state.json.journal");
     let mut bytes = std::fs::read(&journal).expect("journal");
     let line3: usize = bytes
@@ -293,8 +257,7 @@ fn a_damaged_journal_stops_the_process_with_file_line_and_offset() {
     let mut recovered = start(&state, &["--recover-journal"]);
     let (_, listed) = ecs(&recovered.addr, "Action=DescribeSecurityGroups");
     assert_eq!(listed["TotalCount"], 2);
-    recovered.child.kill().expect("SIGKILL");
-    let _ = recovered.child.wait();
+    recovered.kill();
 }
 
 #[test]
@@ -308,36 +271,12 @@ fn the_version_is_on_the_command_line_in_info_and_in_the_startup_log() {
         String::from_utf8_lossy(&out.stdout),
         format!("sgmock {version}\n")
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sgmock"))
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("ready line");
-    let addr = line
-        .trim()
-        .strip_prefix("sgmock listening on ")
-        .expect("ready")
-        .to_string();
-    let (_, info) = get(&addr, "/_sgmock/info");
+    let server = Process::start(env!("CARGO_BIN_EXE_sgmock"), &[]).expect("sgmock starts");
+    let (_, info) = get(&server.addr, "/_sgmock/info");
     assert_eq!(info["version"], version);
-    child.kill().expect("kill");
-    let _ = child.wait();
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut log)
-        .expect("log");
-    assert!(
-        log.contains(&format!("sgmock {version} listening")),
-        "{log}"
-    );
+    let needle = format!("sgmock {version} listening");
+    let line = server.logged(&needle, Duration::from_secs(20));
+    assert!(line.is_some(), "no {needle:?} in the log");
 }
 
 #[test]
@@ -349,26 +288,12 @@ fn sgmock_fsync_takes_the_usual_boolean_spellings() {
         ("0", false),
         ("off", false),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sgmock"))
-            .args(["--listen", "127.0.0.1:0"])
-            .env("SGMOCK_FSYNC", value)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("ready line");
-        let addr = line
-            .trim()
-            .strip_prefix("sgmock listening on ")
-            .unwrap_or_else(|| panic!("SGMOCK_FSYNC={value}: {line:?}"))
-            .to_string();
-        let (_, info) = get(&addr, "/_sgmock/info");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sgmock"));
+        cmd.args(["--listen", "127.0.0.1:0"])
+            .env("SGMOCK_FSYNC", value);
+        let server = Process::spawn(cmd).unwrap_or_else(|e| panic!("SGMOCK_FSYNC={value}: {e}"));
+        let (_, info) = get(&server.addr, "/_sgmock/info");
         assert_eq!(info["config"]["fsync"], expected, "SGMOCK_FSYNC={value}");
-        child.kill().expect("kill");
-        let _ = child.wait();
     }
 }
 

@@ -1,203 +1,24 @@
 //! `sgbench`: the benchmark driver. One load generator, the same workload against sgmock and moto's
-//! server (issue 6), all on loopback, every loop bounded by a deadline.
+//! server (issue 6), all on loopback, every loop bounded by a deadline. `sgbench --help` lists the
+//! subcommands; each prints a table and, with `--json PATH`, writes its figures as JSON (what
+//! `tests/bench_smoke.rs` reads).
 //!
-//!   sgbench compare --sgmock ADDR --moto ADDR [--duration S] [--repeat N] [--conns 1,8,64]
-//!                   [--phases authorize,describe,revoke,trivial]
-//!   sgbench scaling --bin PATH/TO/sgmock [--duration S]
-//!   sgbench persistence --bin PATH/TO/sgmock [--groups N]   (N groups of 200 rules; default 5,000)
-//!   sgbench tls --bin PATH/TO/sgmock [--duration S] [--conns 1,8,64]
-//!
-//! Requests are raw HTTP/1.1 over keep-alive connections (POST, form body), one in flight per
-//! connection (`tls` also over TLS, and with a new connection per request). A phase runs for a fixed duration; requests/s counts responses completed within it.
+//! Requests go over HTTP/1.1 keep-alive connections (POST, form body), one in flight per
+//! connection (`tls` also over TLS, and with a new connection per request). A phase runs for a fixed
+//! duration; requests/s counts responses completed within it.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-
-type Res<T> = Result<T, String>;
-
-// ---------------------------------------------------------------- HTTP
-
-/// A connection's byte stream: plain TCP or TLS over TCP.
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-struct Conn {
-    addr: String,
-    stream: Option<Box<dyn Io>>,
-    buf: Vec<u8>,
-    /// Connect over TLS (verifying the certificate for `localhost`).
-    tls: Option<TlsConnector>,
-    /// A new connection for every request (`Connection: close`), instead of keep-alive.
-    fresh: bool,
-}
-
-struct Reply {
-    status: u16,
-    body: Vec<u8>,
-}
-
-impl Conn {
-    fn new(addr: &str) -> Conn {
-        Conn {
-            addr: addr.to_string(),
-            stream: None,
-            buf: Vec::with_capacity(64 * 1024),
-            tls: None,
-            fresh: false,
-        }
-    }
-
-    /// A new connection (`addr` and `tls` borrowed, not `self`: a `Conn` is not `Sync`).
-    async fn connect(addr: &str, tls: Option<&TlsConnector>) -> Res<Box<dyn Io>> {
-        let s = TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("connect {addr}: {e}"))?;
-        let _ = s.set_nodelay(true);
-        match tls {
-            None => Ok(Box::new(s)),
-            Some(connector) => {
-                let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
-                let tls = connector
-                    .connect(name, s)
-                    .await
-                    .map_err(|e| format!("TLS handshake with {addr}: {e}"))?;
-                Ok(Box::new(tls))
-            }
-        }
-    }
-
-    async fn request(&mut self, method: &str, path: &str, headers: &str, body: &str) -> Res<Reply> {
-        for attempt in 0..2 {
-            if self.stream.is_none() {
-                self.stream = Some(Conn::connect(&self.addr, self.tls.as_ref()).await?);
-                self.buf.clear();
-            }
-            match self.exchange(method, path, headers, body).await {
-                Ok(r) => return Ok(r),
-                // A kept-alive connection the server closed: reconnect once.
-                Err(e) if attempt == 0 => {
-                    self.stream = None;
-                    let _ = e;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err("unreachable".into())
-    }
-
-    async fn exchange(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &str,
-        body: &str,
-    ) -> Res<Reply> {
-        let close = if self.fresh {
-            "Connection: close\r\n"
-        } else {
-            ""
-        };
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{close}{headers}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        let s = self.stream.as_mut().ok_or("no connection")?;
-        s.write_all(req.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        // Read the head.
-        let head_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i;
-            }
-            read_more(s, &mut self.buf).await?;
-        };
-        let head = String::from_utf8_lossy(&self.buf[..head_end]).to_string();
-        let status: u16 = head
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .ok_or("bad status line")?;
-        let lower = head.to_ascii_lowercase();
-        let header = |name: &str| {
-            lower.lines().find_map(|l| {
-                l.strip_prefix(name)
-                    .map(|v| v.trim_start_matches(':').trim().to_string())
-            })
-        };
-        let close =
-            header("connection").is_some_and(|v| v == "close") || head.starts_with("HTTP/1.0");
-        let mut rest = self.buf.split_off(head_end + 4);
-        self.buf.clear();
-        let body = if let Some(len) = header("content-length").and_then(|v| v.parse::<usize>().ok())
-        {
-            while rest.len() < len {
-                read_more(s, &mut rest).await?;
-            }
-            self.buf = rest.split_off(len);
-            rest
-        } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-            let mut out = Vec::new();
-            loop {
-                let line_end = loop {
-                    if let Some(i) = find(&rest, b"\r\n") {
-                        break i;
-                    }
-                    read_more(s, &mut rest).await?;
-                };
-                let size =
-                    usize::from_str_radix(String::from_utf8_lossy(&rest[..line_end]).trim(), 16)
-                        .map_err(|e| e.to_string())?;
-                while rest.len() < line_end + 2 + size + 2 {
-                    read_more(s, &mut rest).await?;
-                }
-                out.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
-                rest.drain(..line_end + 2 + size + 2);
-                if size == 0 {
-                    break;
-                }
-            }
-            self.buf = rest;
-            out
-        } else {
-            // Until the server closes.
-            loop {
-                let n = s.read_buf(&mut rest).await.map_err(|e| e.to_string())?;
-                if n == 0 {
-                    break;
-                }
-            }
-            self.stream = None;
-            rest
-        };
-        if close || self.fresh {
-            self.stream = None;
-        }
-        Ok(Reply { status, body })
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-async fn read_more(s: &mut Box<dyn Io>, buf: &mut Vec<u8>) -> Res<()> {
-    buf.reserve(16 * 1024);
-    let n = s.read_buf(buf).await.map_err(|e| e.to_string())?;
-    if n == 0 {
-        return Err("connection closed".into());
-    }
-    Ok(())
-}
+use clap::{Parser, Subcommand};
+use hyper::Method;
+use serde_json::{json, Value};
+use sgmock::testing::Process;
+use sgmock_tools::http::{trusting, Conn, Reply};
+use sgmock_tools::stats::{fmt_us, Stats, Summary};
+use sgmock_tools::Res;
 
 fn xml_field(body: &[u8], tag: &str) -> Option<String> {
     let text = String::from_utf8_lossy(body);
@@ -229,13 +50,16 @@ impl Target {
     }
 }
 
-/// moto routes EC2 by the credential scope of an (unchecked) SigV4 header (bench-notes.md).
-const MOTO_AUTH: &str = "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0\r\n";
-
 struct Client {
     target: Target,
     conn: Conn,
 }
+
+/// moto routes EC2 by the credential scope of an (unchecked) SigV4 header.
+const MOTO_AUTH: (&str, &str) = (
+    "authorization",
+    "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0",
+);
 
 fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
@@ -258,12 +82,18 @@ impl Client {
     }
 
     async fn post(&mut self, body: String) -> Res<Reply> {
-        let headers = if self.target == Target::Moto {
-            MOTO_AUTH
+        let headers: &[(&str, &str)] = if self.target == Target::Moto {
+            &[MOTO_AUTH]
         } else {
-            ""
+            &[]
         };
-        self.conn.request("POST", "/", headers, &body).await
+        self.conn.request(Method::POST, "/", headers, body).await
+    }
+
+    async fn health(&mut self) -> Res<Reply> {
+        self.conn
+            .request(Method::GET, "/_sgmock/health", &[], String::new())
+            .await
     }
 
     /// A VPC for moto (sgmock needs none).
@@ -378,64 +208,17 @@ enum Phase {
     Trivial,
 }
 
-#[derive(Default, Clone)]
-struct Stats {
-    done: u64,
-    errors: u64,
-    latencies_us: Vec<u32>,
-}
-
-impl Stats {
-    /// One measured call: counted if it answered 200 within the phase, its latency kept either way.
-    fn record(&mut self, reply: &Res<Reply>, took: Duration, deadline: Instant) {
-        match reply {
-            Ok(x) if x.status == 200 => {
-                if Instant::now() <= deadline {
-                    self.done += 1;
-                }
-                self.latencies_us
-                    .push(took.as_micros().min(u128::from(u32::MAX)) as u32);
-            }
-            _ => self.errors += 1,
-        }
-    }
-}
-
 /// The connections' stats, added up.
 async fn gather(tasks: Vec<tokio::task::JoinHandle<Stats>>) -> Res<Stats> {
     let mut all = Stats::default();
     for t in tasks {
-        let s = t.await.map_err(|e| e.to_string())?;
-        all.done += s.done;
-        all.errors += s.errors;
-        all.latencies_us.extend(s.latencies_us);
+        all.merge(&t.await.map_err(|e| e.to_string())?);
     }
     Ok(all)
 }
 
-struct Summary {
-    rps: f64,
-    p50_us: u32,
-    p99_us: u32,
-    errors: u64,
-}
-
-fn summarize(mut all: Stats, secs: f64) -> Summary {
-    all.latencies_us.sort_unstable();
-    let pick = |q: f64| -> u32 {
-        if all.latencies_us.is_empty() {
-            0
-        } else {
-            let i = ((all.latencies_us.len() as f64 - 1.0) * q).round() as usize;
-            all.latencies_us[i.min(all.latencies_us.len() - 1)]
-        }
-    };
-    Summary {
-        rps: all.done as f64 / secs,
-        p50_us: pick(0.50),
-        p99_us: pick(0.99),
-        errors: all.errors,
-    }
+fn ok(reply: &Res<Reply>) -> bool {
+    matches!(reply, Ok(r) if r.status == 200)
 }
 
 /// Run one phase with `conns` connections for `duration` against a target.
@@ -506,73 +289,149 @@ async fn run_phase(
                         let body = client.describe_body(&sg);
                         client.post(body).await
                     }
-                    Phase::Trivial => client.conn.request("GET", "/_sgmock/health", "", "").await,
+                    Phase::Trivial => client.health().await,
                 };
-                stats.record(&reply, t.elapsed(), deadline);
+                stats.record(ok(&reply), t.elapsed(), deadline);
             }
             stats
         }));
     }
-    Ok(summarize(gather(tasks).await?, duration.as_secs_f64()))
+    Ok(gather(tasks).await?.summary(duration.as_secs_f64()))
 }
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+// ---------------------------------------------------------------- command line
+
+#[derive(Parser)]
+#[command(
+    name = "sgbench",
+    about = "sgmock's benchmark driver (loopback only, every phase bounded)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Also write the figures as JSON to this file.
+    #[arg(long, global = true)]
+    json: Option<PathBuf>,
 }
 
-fn fmt_us(us: u32) -> String {
-    if us >= 10_000 {
-        format!("{:.0} ms", f64::from(us) / 1000.0)
-    } else {
-        format!("{:.2} ms", f64::from(us) / 1000.0)
+#[derive(Subcommand)]
+enum Command {
+    /// The same workload against sgmock and (optionally) moto's server.
+    Compare {
+        /// sgmock's address (IP:PORT).
+        #[arg(long)]
+        sgmock: String,
+        /// moto's server (IP:PORT).
+        #[arg(long)]
+        moto: Option<String>,
+        /// Seconds per run.
+        #[arg(long, default_value_t = 5)]
+        duration: u64,
+        /// Runs per phase and connection count; the best is kept.
+        #[arg(long, default_value_t = 2)]
+        repeat: usize,
+        /// Connection counts.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
+        conns: Vec<usize>,
+        /// Only these phases (authorize, describe, revoke, trivial).
+        #[arg(long, value_delimiter = ',')]
+        phases: Option<Vec<String>>,
+    },
+    /// Start time, idle memory, per-call cost against group size, 1M rules, persistence cost.
+    Scaling {
+        /// The sgmock binary to start.
+        #[arg(long)]
+        bin: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        duration: u64,
+    },
+    /// Compaction and restarts with a large state (N groups of 200 rules).
+    Persistence {
+        #[arg(long)]
+        bin: PathBuf,
+        #[arg(long, default_value_t = 5000)]
+        groups: usize,
+    },
+    /// TLS against plain HTTP on the same port, kept-alive and a new connection per request.
+    Tls {
+        /// The sgmock binary to start (with `--tls on`)...
+        #[arg(long, required_unless_present = "sgmock")]
+        bin: Option<PathBuf>,
+        /// ...or a running sgmock serving TLS (IP:PORT), with the CA certificate it uses.
+        #[arg(long, requires = "ca")]
+        sgmock: Option<String>,
+        /// The CA certificate (PEM) of `--sgmock`.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        duration: u64,
+        #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
+        conns: Vec<usize>,
+    },
+}
+
+/// The JSON a subcommand writes with `--json`.
+#[derive(Default)]
+struct Report {
+    rows: Vec<Value>,
+    extra: serde_json::Map<String, Value>,
+}
+
+impl Report {
+    fn write(self, command: &str, path: &Path) -> Res<()> {
+        let mut doc = serde_json::Map::new();
+        doc.insert("command".into(), command.into());
+        doc.insert("rows".into(), Value::Array(self.rows));
+        doc.extend(self.extra);
+        let text = serde_json::to_string_pretty(&Value::Object(doc)).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
     }
 }
 
-async fn compare(args: &[String]) -> Res<()> {
-    let sg = arg(args, "--sgmock").ok_or("--sgmock ADDR")?;
-    let moto = arg(args, "--moto");
-    let secs: u64 = arg(args, "--duration")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(5);
-    let repeat: usize = arg(args, "--repeat")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(2);
-    let conns: Vec<usize> = arg(args, "--conns")
-        .unwrap_or_else(|| "1,8,64".into())
-        .split(',')
-        .filter_map(|c| c.parse().ok())
-        .collect();
-    let only: Option<Vec<String>> =
-        arg(args, "--phases").map(|p| p.split(',').map(str::to_string).collect());
-    let duration = Duration::from_secs(secs);
+fn summary_json(s: &Summary) -> Value {
+    serde_json::to_value(s).unwrap_or(Value::Null)
+}
+
+/// Start `bin` on a free loopback port; how long it took to print its ready line.
+fn spawn(bin: &Path, extra: &[&str]) -> Res<(Process, Duration)> {
+    let t = Instant::now();
+    let p = Process::start(bin, extra)?;
+    Ok((p, t.elapsed()))
+}
+
+// ---------------------------------------------------------------- compare
+
+async fn compare(
+    report: &mut Report,
+    sg: &str,
+    moto: Option<&str>,
+    duration: Duration,
+    repeat: usize,
+    conns: &[usize],
+    only: Option<&[String]>,
+) -> Res<()> {
     println!("phase        conns  server    req/s (best of {repeat})      p50        p99   errors   sgmock/moto");
     let mut run = 0usize;
     // (phase, sgmock/moto ratio, sgmock p99) at the largest connection count, for the targets.
     let top = conns.iter().copied().max().unwrap_or(0);
-    let mut at_top: Vec<(&str, Option<f64>, u32)> = Vec::new();
-    for (phase, rules) in [
-        (Phase::Authorize, 0),
-        (Phase::Describe, 1000),
-        (Phase::Revoke, 0),
-        (Phase::Trivial, 0),
+    let mut at_top: Vec<(&str, Option<f64>, u64)> = Vec::new();
+    for (phase, rules, label) in [
+        (Phase::Authorize, 0, "authorize"),
+        (Phase::Describe, 1000, "describe-1000"),
+        (Phase::Revoke, 0, "revoke"),
+        (Phase::Trivial, 0, "trivial"),
     ] {
         let name = format!("{phase:?}");
-        if only
-            .as_ref()
-            .is_some_and(|o| !o.iter().any(|p| p.eq_ignore_ascii_case(&name)))
-        {
+        if only.is_some_and(|o| !o.iter().any(|p| p.eq_ignore_ascii_case(&name))) {
             continue;
         }
-        for &c in &conns {
+        for &c in conns {
             let mut best: BTreeMap<&str, Summary> = BTreeMap::new();
-            let targets: Vec<(Target, &str)> = match (&moto, phase) {
+            let targets: Vec<(Target, &str)> = match (moto, phase) {
                 (Some(m), p) if p != Phase::Trivial => {
-                    vec![(Target::Sgmock, sg.as_str()), (Target::Moto, m.as_str())]
+                    vec![(Target::Sgmock, sg), (Target::Moto, m)]
                 }
-                _ => vec![(Target::Sgmock, sg.as_str())],
+                _ => vec![(Target::Sgmock, sg)],
             };
             for (target, addr) in targets {
                 for _ in 0..repeat {
@@ -583,36 +442,25 @@ async fn compare(args: &[String]) -> Res<()> {
                         // moto serialises requests; give it a moment to finish anything pending.
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
-                    let better = best.get(target.name()).is_none_or(|b| s.rps > b.rps);
-                    if better {
+                    if best.get(target.name()).is_none_or(|b| s.rps > b.rps) {
                         best.insert(target.name(), s);
                     }
                 }
             }
             let ratio = match (best.get("sgmock"), best.get("moto")) {
-                (Some(a), Some(b)) if b.rps > 0.0 => format!("{:.0}x", a.rps / b.rps),
-                _ => "-".into(),
-            };
-            let label = match phase {
-                Phase::Authorize => "authorize",
-                Phase::Describe => "describe-1000",
-                Phase::Revoke => "revoke",
-                Phase::Trivial => "trivial",
+                (Some(a), Some(b)) if b.rps > 0.0 => Some(a.rps / b.rps),
+                _ => None,
             };
             if c == top {
                 if let Some(a) = best.get("sgmock") {
-                    let r = best
-                        .get("moto")
-                        .filter(|b| b.rps > 0.0)
-                        .map(|b| a.rps / b.rps);
-                    at_top.push((label, r, a.p99_us));
+                    at_top.push((label, ratio, a.p99_us));
                 }
             }
             for (name, s) in &best {
-                let r = if *name == "sgmock" {
-                    ratio.as_str()
-                } else {
-                    ""
+                let r = match (*name, ratio) {
+                    ("sgmock", Some(r)) => format!("{r:.0}x"),
+                    ("sgmock", None) => "-".into(),
+                    _ => String::new(),
                 };
                 println!(
                     "{label:<12} {c:>5}  {name:<7} {:>12.0}  {:>10} {:>10} {:>8}   {r}",
@@ -621,6 +469,11 @@ async fn compare(args: &[String]) -> Res<()> {
                     fmt_us(s.p99_us),
                     s.errors
                 );
+                let mut row = json!({"phase": label, "conns": c, "server": name});
+                if let (Value::Object(row), Value::Object(fig)) = (&mut row, summary_json(s)) {
+                    row.extend(fig);
+                }
+                report.rows.push(row);
             }
         }
     }
@@ -628,6 +481,7 @@ async fn compare(args: &[String]) -> Res<()> {
     let trivial = at_top.iter().find(|(l, _, _)| *l == "trivial").map(|t| t.2);
     println!();
     println!("targets at {top} connections (>= 100x moto; p99 < 2 ms):");
+    let mut targets = Vec::new();
     for (label, ratio, p99) in at_top.iter().filter(|(l, _, _)| *l != "trivial") {
         let r = match ratio {
             Some(r) if *r >= 100.0 => format!("{r:.0}x moto: met"),
@@ -643,126 +497,72 @@ async fn compare(args: &[String]) -> Res<()> {
             format!("p99 {}: MISSED{why}", fmt_us(*p99))
         };
         println!("  {label:<14} {r:<22} {p}");
+        targets.push(json!({
+            "phase": label,
+            "conns": top,
+            "times_moto": ratio,
+            "p99_us": p99,
+            "met": ratio.is_some_and(|r| r >= 100.0) && *p99 < 2000,
+        }));
     }
+    report.extra.insert("targets".into(), Value::Array(targets));
     Ok(())
 }
 
 // ---------------------------------------------------------------- scaling
 
-struct Proc {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(bin: &str, extra: &[&str]) -> Res<(Proc, Duration)> {
-    let t = Instant::now();
-    let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("spawn {bin}: {e}"))?;
-    let mut line = String::new();
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let addr = line
-        .trim()
-        .strip_prefix("sgmock listening on ")
-        .ok_or("no ready line")?
-        .to_string();
-    Ok((Proc { child, addr }, t.elapsed()))
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-async fn scaling(args: &[String]) -> Res<()> {
-    let bin = arg(args, "--bin").ok_or("--bin PATH")?;
-    let secs: u64 = arg(args, "--duration")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(3);
-    let duration = Duration::from_secs(secs);
-
+async fn scaling(report: &mut Report, bin: &Path, duration: Duration) -> Res<()> {
     // Start to healthy: spawn until /_sgmock/health answers 200.
     let mut starts = Vec::new();
     let mut idle = 0;
     for _ in 0..10 {
         let t = Instant::now();
-        let (p, _) = spawn(&bin, &[])?;
-        let mut c = Conn::new(&p.addr);
-        let r = c.request("GET", "/_sgmock/health", "", "").await?;
-        if r.status != 200 {
+        let (p, _) = spawn(bin, &[])?;
+        let mut c = Client::new(Target::Sgmock, &p.addr);
+        if c.health().await?.status != 200 {
             return Err("health".into());
         }
         starts.push(t.elapsed());
-        idle = rss_kib(p.child.id());
+        idle = p.rss_kib();
     }
     starts.sort();
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
-    let start_ms = starts[5].as_secs_f64() * 1000.0;
+    let start_ms = starts.get(5).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     let idle_mib = idle as f64 / 1024.0;
     println!(
         "start to healthy: {start_ms:.1} ms (median of 10; target < 50 ms: {})   idle RSS: {idle_mib:.1} MiB (target < 20 MB: {})",
         verdict(start_ms < 50.0),
         verdict(idle_mib * 1.048_576 < 20.0)
     );
+    report.extra.insert("start_ms".into(), json!(start_ms));
+    report.extra.insert("idle_rss_mib".into(), json!(idle_mib));
 
     // Per-call cost against the size of the group.
     println!("rules in group   authorize p50   revoke p50   describe p50 (1 connection)");
-    let mut per_call: Vec<(u32, u32)> = Vec::new();
+    let mut per_call: Vec<(u64, u64)> = Vec::new();
     for n in [10usize, 1000, 10_000] {
         let limit = (n + 1_000_000).to_string();
-        let (p, _) = spawn(&bin, &["--rule-limit", &limit])?;
-        let auth = run_phase(
-            Target::Sgmock,
-            &p.addr,
-            Phase::Authorize,
-            1,
-            duration,
-            n,
-            "a",
-        )
-        .await?;
-        let rev = run_phase(Target::Sgmock, &p.addr, Phase::Revoke, 1, duration, n, "v").await?;
-        let desc = run_phase(
-            Target::Sgmock,
-            &p.addr,
-            Phase::Describe,
-            1,
-            duration,
-            n,
-            "d",
-        )
-        .await?;
+        let (p, _) = spawn(bin, &["--rule-limit", &limit])?;
+        let sg = Target::Sgmock;
+        let auth = run_phase(sg, &p.addr, Phase::Authorize, 1, duration, n, "a").await?;
+        let rev = run_phase(sg, &p.addr, Phase::Revoke, 1, duration, n, "v").await?;
+        let desc = run_phase(sg, &p.addr, Phase::Describe, 1, duration, n, "d").await?;
         println!(
             "{n:>15}   {:>13} {:>12} {:>14}",
             fmt_us(auth.p50_us),
             fmt_us(rev.p50_us),
             fmt_us(desc.p50_us)
         );
+        report.rows.push(json!({
+            "rules": n,
+            "authorize": summary_json(&auth),
+            "revoke": summary_json(&rev),
+            "describe": summary_json(&desc),
+        }));
         per_call.push((auth.p50_us, rev.p50_us));
     }
     if let (Some(small), Some(big)) = (per_call.first(), per_call.last()) {
-        let ratio = |a: u32, b: u32| f64::from(b) / f64::from(a.max(1));
+        let ratio = |a: u64, b: u64| b as f64 / a.max(1) as f64;
         let (ra, rr) = (ratio(small.0, big.0), ratio(small.1, big.1));
         println!(
             "authorize / revoke at 10,000 rules vs 10: {ra:.2}x / {rr:.2}x (target < 1.5x: {})",
@@ -771,13 +571,12 @@ async fn scaling(args: &[String]) -> Res<()> {
     }
 
     // Memory for 1M rules spread over 5,000 groups of 200.
-    let (p, _) = spawn(&bin, &["--group-quota", "100000"])?;
-    let before = rss_kib(p.child.id());
+    let (p, _) = spawn(bin, &["--group-quota", "100000"])?;
+    let before = p.rss_kib();
     let t = Instant::now();
-    let addr = p.addr.clone();
     let mut tasks = Vec::new();
     for w in 0..8usize {
-        let addr = addr.clone();
+        let addr = p.addr.clone();
         tasks.push(tokio::spawn(async move {
             let mut c = Client::new(Target::Sgmock, &addr);
             for g in 0..625 {
@@ -790,8 +589,8 @@ async fn scaling(args: &[String]) -> Res<()> {
     for t in tasks {
         t.await.map_err(|e| e.to_string())??;
     }
-    let after = rss_kib(p.child.id());
-    let per_million = (after - before) as f64 / 1024.0;
+    let after = p.rss_kib();
+    let per_million = after.saturating_sub(before) as f64 / 1024.0;
     println!(
         "1M rules (5,000 groups x 200): loaded in {:.1} s, RSS {:.0} MiB -> {:.0} MiB ({per_million:.0} MiB per 1M rules; target < 1 GiB: {})",
         t.elapsed().as_secs_f64(),
@@ -799,12 +598,16 @@ async fn scaling(args: &[String]) -> Res<()> {
         after as f64 / 1024.0,
         verdict(per_million < 1024.0)
     );
+    report
+        .extra
+        .insert("mib_per_million_rules".into(), json!(per_million));
     drop(p);
 
     // What persistence costs: authorize at 8 connections, in memory, with a journal, with fsync.
     let dir = std::env::temp_dir().join(format!("sgbench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     println!("persistence (authorize, 8 connections)       req/s        p50        p99");
+    let mut persistence = Vec::new();
     for (label, extra) in [
         ("memory only", vec![]),
         (
@@ -825,7 +628,7 @@ async fn scaling(args: &[String]) -> Res<()> {
     ] {
         let mut e: Vec<&str> = vec!["--rule-limit", "100000000"];
         e.extend(extra.iter().map(String::as_str));
-        let (p, _) = spawn(&bin, &e)?;
+        let (p, _) = spawn(bin, &e)?;
         let s = run_phase(
             Target::Sgmock,
             &p.addr,
@@ -842,7 +645,11 @@ async fn scaling(args: &[String]) -> Res<()> {
             fmt_us(s.p50_us),
             fmt_us(s.p99_us)
         );
+        persistence.push(json!({"mode": label, "authorize": summary_json(&s)}));
     }
+    report
+        .extra
+        .insert("persistence".into(), Value::Array(persistence));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -870,22 +677,20 @@ async fn load_rules(addr: &str, groups: usize) -> Res<()> {
 }
 
 /// What a compaction and a restart cost with a large state: restart from the journal alone, a
-/// compaction of everything while a client reads (`DescribeSecurityGroups`) back to back (the longest answer
-/// is the stall), the graceful stop (final snapshot), and the restart from the snapshot.
-async fn persistence(args: &[String]) -> Res<()> {
-    let bin = arg(args, "--bin").ok_or("--bin PATH")?;
-    let groups: usize = arg(args, "--groups")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(5000);
+/// compaction of everything while a client reads (`DescribeSecurityGroups`) back to back (the
+/// longest answer is the stall), the graceful stop (final snapshot), and the restart from the
+/// snapshot.
+async fn persistence(report: &mut Report, bin: &Path, groups: usize) -> Res<()> {
     let dir = std::env::temp_dir().join(format!("sgbench-p-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let state = dir.join("state.json");
     let state_arg = state.display().to_string();
     let base = ["--group-quota", "1000000", "--state-file", &state_arg];
     let rules = groups * 200;
+    let figures = &mut report.extra;
 
     let (p, _) = spawn(
-        &bin,
+        bin,
         &[&base[..], &["--compact-bytes", "1000000000000"]].concat(),
     )?;
     let t = Instant::now();
@@ -898,35 +703,37 @@ async fn persistence(args: &[String]) -> Res<()> {
         t.elapsed().as_secs_f64(),
         journal as f64 / 1048576.0
     );
+    figures.insert("rules".into(), json!(rules));
+    figures.insert("journal_bytes".into(), json!(journal));
     drop(p); // SIGKILL: nothing but the journal
 
     // Every write may now start a compaction (one at a time).
-    let (p, took) = spawn(&bin, &[&base[..], &["--compact-bytes", "1"]].concat())?;
+    let (p, took) = spawn(bin, &[&base[..], &["--compact-bytes", "1"]].concat())?;
     println!(
         "restart from the journal alone: {:.2} s to ready, RSS {:.0} MiB",
         took.as_secs_f64(),
-        rss_kib(p.child.id()) as f64 / 1024.0
+        p.rss_kib() as f64 / 1024.0
     );
+    figures.insert("restart_from_journal_s".into(), json!(took.as_secs_f64()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let prober = {
         let addr = p.addr.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
             let mut c = Client::new(Target::Sgmock, &addr);
-            let mut lat = Vec::new();
+            let mut lat = Stats::default();
             let deadline = Instant::now() + Duration::from_secs(120);
             while !stop.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < deadline {
                 let t = Instant::now();
-                // A read of the state (DescribeRegions does not touch it).
                 let r = c
                     .post("Action=DescribeSecurityGroups&Version=2014-05-26&RegionId=cn-hangzhou&PageSize=1".into())
                     .await?;
                 if r.status != 200 {
                     return Err(format!("DescribeSecurityGroups: {}", r.status));
                 }
-                lat.push(t.elapsed());
+                lat.record(true, t.elapsed(), deadline);
             }
-            Ok::<Vec<Duration>, String>(lat)
+            Ok::<Stats, String>(lat)
         })
     };
     let snapshot_before = std::fs::metadata(&state)
@@ -955,39 +762,37 @@ async fn persistence(args: &[String]) -> Res<()> {
     }
     let compaction = t.elapsed();
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let mut lat = prober.await.map_err(|e| e.to_string())??;
-    lat.sort();
-    let q = |f: f64| {
-        lat.get(((lat.len() as f64 * f) as usize).min(lat.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
+    let lat = prober.await.map_err(|e| e.to_string())??;
+    let reads = lat.summary(compaction.as_secs_f64());
     println!(
-        "compaction of everything: {:.2} s (the write that started it: {write_ms:.1} ms); DescribeSecurityGroups meanwhile: {} answers, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "compaction of everything: {:.2} s (the write that started it: {write_ms:.1} ms); DescribeSecurityGroups meanwhile: {} answers, p50 {}, p99 {}, max {}",
         compaction.as_secs_f64(),
-        lat.len(),
-        q(0.5),
-        q(0.99),
-        q(1.0)
+        lat.done,
+        fmt_us(reads.p50_us),
+        fmt_us(reads.p99_us),
+        fmt_us(reads.max_us)
     );
+    figures.insert("compaction_s".into(), json!(compaction.as_secs_f64()));
+    figures.insert("reads_during_compaction".into(), summary_json(&reads));
     let snapshot = std::fs::metadata(&state).map(|m| m.len()).unwrap_or(0);
 
     let t = Instant::now();
     let mut p = p;
-    let _ = Command::new("kill")
-        .args(["-TERM", &p.child.id().to_string()])
-        .status();
-    let _ = p.child.wait();
+    p.terminate();
+    p.wait_within(Duration::from_secs(120))?;
+    let stop_s = t.elapsed().as_secs_f64();
     println!(
-        "graceful stop (final snapshot, {:.0} MiB): {:.2} s",
+        "graceful stop (final snapshot, {:.0} MiB): {stop_s:.2} s",
         snapshot as f64 / 1048576.0,
-        t.elapsed().as_secs_f64()
     );
-    let (p, took) = spawn(&bin, &base)?;
+    figures.insert("graceful_stop_s".into(), json!(stop_s));
+    let (p, took) = spawn(bin, &base)?;
     println!(
         "restart from the snapshot: {:.2} s to ready, RSS {:.0} MiB",
         took.as_secs_f64(),
-        rss_kib(p.child.id()) as f64 / 1024.0
+        p.rss_kib() as f64 / 1024.0
     );
+    figures.insert("restart_from_snapshot_s".into(), json!(took.as_secs_f64()));
     drop(p);
     if std::env::var_os("SGBENCH_KEEP").is_some() {
         println!("(state kept in {})", dir.display());
@@ -1001,39 +806,15 @@ async fn persistence(args: &[String]) -> Res<()> {
 
 /// What TLS costs: one small read (DescribeSecurityGroupAttribute of a 10-rule group) over plain
 /// HTTP and over TLS on the same port, with keep-alive and with a new connection per request.
-async fn tls(args: &[String]) -> Res<()> {
-    let bin = arg(args, "--bin").ok_or("--bin PATH")?;
-    let secs: u64 = arg(args, "--duration")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(3);
-    let conns: Vec<usize> = arg(args, "--conns")
-        .unwrap_or_else(|| "1,8,64".into())
-        .split(',')
-        .filter_map(|c| c.parse().ok())
-        .collect();
-    let duration = Duration::from_secs(secs);
-    let dir = std::env::temp_dir().join(format!("sgbench-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let ca_path = dir.join("ca.pem");
-    let ca_arg = ca_path.to_string_lossy().to_string();
-    let (proc, _) = spawn(&bin, &["--tls", "on", "--tls-ca-out", &ca_arg])?;
-    let ca = std::fs::read(&ca_path).map_err(|e| format!("{}: {e}", ca_path.display()))?;
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&ca) {
-        roots
-            .add(cert.map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let connector = TlsConnector::from(std::sync::Arc::new(config));
-
-    let mut setup = Client::new(Target::Sgmock, &proc.addr);
+async fn tls(
+    report: &mut Report,
+    addr: &str,
+    ca: &[u8],
+    duration: Duration,
+    conns: &[usize],
+) -> Res<()> {
+    let connector = trusting(ca)?;
+    let mut setup = Client::new(Target::Sgmock, addr);
     let sg = setup.group("vpc-bench", "tls").await?;
     setup.fill(&sg, 7, 10).await?;
     let body = setup.describe_body(&sg);
@@ -1042,69 +823,136 @@ async fn tls(args: &[String]) -> Res<()> {
         "transport  connections       conns     req/s      p50        p99   errors   TLS/plain"
     );
     for fresh in [false, true] {
-        for &c in &conns {
+        for &c in conns {
             let mut plain_rps = None;
             for over_tls in [false, true] {
                 let deadline = Instant::now() + duration;
                 let mut tasks = Vec::new();
                 for _ in 0..c {
-                    let mut client = Client::new(Target::Sgmock, &proc.addr);
-                    client.conn.fresh = fresh;
-                    client.conn.tls = over_tls.then(|| connector.clone());
+                    let mut client = Client::new(Target::Sgmock, addr);
+                    client.conn = Conn::new(addr)
+                        .fresh(fresh)
+                        .with_tls(over_tls.then(|| connector.clone()));
                     let body = body.clone();
                     tasks.push(tokio::spawn(async move {
                         let mut stats = Stats::default();
                         while Instant::now() < deadline {
                             let t = Instant::now();
                             let reply = client.post(body.clone()).await;
-                            stats.record(&reply, t.elapsed(), deadline);
+                            stats.record(ok(&reply), t.elapsed(), deadline);
                         }
                         stats
                     }));
                 }
-                let s = summarize(gather(tasks).await?, duration.as_secs_f64());
-                let ratio = match plain_rps {
-                    Some(p) if p > 0.0 => format!("{:.2}", s.rps / p),
-                    _ => "-".into(),
-                };
+                let s = gather(tasks).await?.summary(duration.as_secs_f64());
+                let ratio = plain_rps.filter(|p| *p > 0.0).map(|p| s.rps / p);
                 if !over_tls {
                     plain_rps = Some(s.rps);
                 }
+                let transport = if over_tls { "TLS" } else { "plain" };
+                let connections = if fresh {
+                    "new per request"
+                } else {
+                    "keep-alive"
+                };
                 println!(
-                    "{:<10} {:<16} {c:>6} {:>9.0} {:>8} {:>10} {:>8}   {ratio}",
-                    if over_tls { "TLS" } else { "plain" },
-                    if fresh {
-                        "new per request"
-                    } else {
-                        "keep-alive"
-                    },
+                    "{transport:<10} {connections:<16} {c:>6} {:>9.0} {:>8} {:>10} {:>8}   {}",
                     s.rps,
                     fmt_us(s.p50_us),
                     fmt_us(s.p99_us),
-                    s.errors
+                    s.errors,
+                    ratio.map_or("-".into(), |r| format!("{r:.2}"))
                 );
+                let mut row = json!({
+                    "transport": transport,
+                    "connections": connections,
+                    "conns": c,
+                    "tls_over_plain": ratio,
+                });
+                if let (Value::Object(row), Value::Object(fig)) = (&mut row, summary_json(&s)) {
+                    row.extend(fig);
+                }
+                report.rows.push(row);
             }
         }
     }
-    drop(proc);
     Ok(())
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let result = match args.get(1).map(String::as_str) {
-        Some("compare") => compare(&args).await,
-        Some("scaling") => scaling(&args).await,
-        Some("persistence") => persistence(&args).await,
-        Some("tls") => tls(&args).await,
-        _ => Err("usage: sgbench compare --sgmock ADDR [--moto ADDR] [--duration S] [--repeat N] [--conns 1,8,64]\n       sgbench scaling --bin PATH [--duration S]\n       sgbench persistence --bin PATH [--groups N]\n       sgbench tls --bin PATH [--duration S] [--conns 1,8,64]".into()),
+async fn run(cli: Cli) -> Res<()> {
+    let mut report = Report::default();
+    let name = match cli.command {
+        Command::Compare {
+            sgmock,
+            moto,
+            duration,
+            repeat,
+            conns,
+            phases,
+        } => {
+            compare(
+                &mut report,
+                &sgmock,
+                moto.as_deref(),
+                Duration::from_secs(duration),
+                repeat,
+                &conns,
+                phases.as_deref(),
+            )
+            .await?;
+            "compare"
+        }
+        Command::Scaling { bin, duration } => {
+            scaling(&mut report, &bin, Duration::from_secs(duration)).await?;
+            "scaling"
+        }
+        Command::Persistence { bin, groups } => {
+            persistence(&mut report, &bin, groups).await?;
+            "persistence"
+        }
+        Command::Tls {
+            bin,
+            sgmock,
+            ca,
+            duration,
+            conns,
+        } => {
+            let duration = Duration::from_secs(duration);
+            match (sgmock, ca, bin) {
+                (Some(addr), Some(ca), _) => {
+                    let pem = std::fs::read(&ca).map_err(|e| format!("{}: {e}", ca.display()))?;
+                    tls(&mut report, &addr, &pem, duration, &conns).await?;
+                }
+                (_, _, Some(bin)) => {
+                    let dir =
+                        std::env::temp_dir().join(format!("sgbench-tls-{}", std::process::id()));
+                    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                    let ca_path = dir.join("ca.pem");
+                    let ca_arg = ca_path.to_string_lossy().to_string();
+                    let (proc, _) = spawn(&bin, &["--tls", "on", "--tls-ca-out", &ca_arg])?;
+                    let pem =
+                        std::fs::read(&ca_path).map_err(|e| format!("{}: {e}", ca_path.display()));
+                    let _ = std::fs::remove_dir_all(&dir);
+                    tls(&mut report, &proc.addr, &pem?, duration, &conns).await?;
+                }
+                _ => return Err("give --bin, or --sgmock with --ca".into()),
+            }
+            "tls"
+        }
     };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    match &cli.json {
+        Some(path) => report.write(name, path),
+        None => Ok(()),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sgbench: {e}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }

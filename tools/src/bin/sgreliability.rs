@@ -22,123 +22,32 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-type Res<T> = Result<T, String>;
+use sgmock::testing::Process;
+use sgmock_tools::Res;
 
 // ---------------------------------------------------------------- the server process
 
-struct Server {
-    child: Child,
-    addr: String,
-    /// stderr lines so far (shown when a start fails).
-    #[allow(dead_code)]
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start sgmock and wait for its ready line; stderr lines are kept.
-fn start(bin: &str, args: &[String]) -> Res<Server> {
-    let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn {bin}: {e}"))?;
-    let log = Arc::new(Mutex::new(Vec::new()));
-    if let Some(stderr) = child.stderr.take() {
-        let log = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(mut l) = log.lock() {
-                    l.push(line);
-                }
-            }
-        });
-    }
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let Some(addr) = line.trim().strip_prefix("sgmock listening on ") else {
-        let _ = child.wait();
-        let log = log.lock().map(|l| l.join("\n")).unwrap_or_default();
-        return Err(format!("sgmock did not start: {log}"));
-    };
-    Ok(Server {
-        addr: addr.to_string(),
-        child,
-        log,
-    })
+/// Start sgmock (`--listen 127.0.0.1:0 ARGS…`) and wait for its ready line.
+fn start(bin: &str, args: &[String]) -> Res<Process> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Process::start(bin, &args)
 }
 
 /// Run sgmock expecting it to refuse to start: (exit code, stderr), bounded by 30 s.
 fn refused(bin: &str, args: &[String]) -> Res<(Option<i32>, String)> {
-    let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut stderr = String::new();
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut stderr);
-    }
-    let status = wait_bounded(&mut child, Duration::from_secs(30))?;
-    Ok((status, stderr))
+    let mut all = vec!["--listen", "127.0.0.1:0"];
+    all.extend(args.iter().map(String::as_str));
+    sgmock::testing::refused(bin, &all, Duration::from_secs(30))
 }
 
-/// Wait for a process to end, at most `limit`; its exit code.
-fn wait_bounded(child: &mut Child, limit: Duration) -> Res<Option<i32>> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
-            return Ok(s.code());
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(format!("the process did not end within {limit:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn kill9(server: &mut Server) {
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-}
-
-fn sigterm(server: &Server) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status();
-}
-
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
+fn rss_mib(server: &Process) -> f64 {
+    server.rss_kib() as f64 / 1024.0
 }
 
 fn open_fds(pid: u32) -> usize {
@@ -540,7 +449,7 @@ fn crash(bin: &str, dir: &Path, rounds: usize, seed: u64) -> Res<CrashFigures> {
         drop(tx);
         let run = Duration::from_millis(100 + rng.u64(..900));
         std::thread::sleep(run);
-        kill9(&mut server);
+        server.kill();
         stop.store(true, Ordering::SeqCst);
         let mut back: Vec<(usize, Model, Option<String>)> = rx.iter().collect();
         back.sort_by_key(|(w, _, _)| *w);
@@ -599,7 +508,7 @@ fn corrupt(bin: &str, dir: &Path) -> Res<()> {
             return Err(format!("create {i}: {s} {b}"));
         }
     }
-    kill9(&mut server);
+    server.kill();
     let good = std::fs::read(&journal).map_err(|e| e.to_string())?;
     let offset: usize = good
         .split_inclusive(|b| *b == b'\n')
@@ -752,7 +661,7 @@ fn disk_full(bin: &str, tmpfs: &Path) -> Res<DiskFigures> {
     if !resumed {
         return Err("writes did not resume once space was freed".into());
     }
-    kill9(&mut server);
+    server.kill();
     let server = start(bin, &args)?;
     let seen =
         ports_of(&mut Http::new(&server.addr), &sg)?.ok_or("the group is gone after a restart")?;
@@ -787,7 +696,7 @@ fn slow(bin: &str, connections: usize) -> Res<SlowFigures> {
         "2".into(),
     ];
     let server = start(bin, &args)?;
-    let pid = server.child.id();
+    let pid = server.pid();
     let baseline = open_fds(pid);
     let mut held = Vec::new();
     for i in 0..connections {
@@ -848,8 +757,8 @@ fn slow(bin: &str, connections: usize) -> Res<SlowFigures> {
     }
     let mut server = server;
     let t = Instant::now();
-    sigterm(&server);
-    let code = wait_bounded(&mut server.child, Duration::from_secs(20))?;
+    server.terminate();
+    let code = server.wait_within(Duration::from_secs(20))?.code();
     let stop_s = t.elapsed().as_secs_f64();
     if code != Some(0) {
         return Err(format!("the stop exited with {code:?}"));
@@ -909,8 +818,7 @@ fn soak(bin: &str, total: u64) -> Res<SoakFigures> {
         "100000".into(),
     ];
     let server = start(bin, &args)?;
-    let pid = server.child.id();
-    let rss_start = rss_mib(pid);
+    let rss_start = rss_mib(&server);
     let threads = 4u64;
     let done = Arc::new(AtomicU64::new(0));
     let failure: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
@@ -985,7 +893,7 @@ fn soak(bin: &str, total: u64) -> Res<SoakFigures> {
     }
     let mut rss_peak = rss_start;
     while handles.iter().any(|h| !h.is_finished()) {
-        rss_peak = rss_peak.max(rss_mib(pid));
+        rss_peak = rss_peak.max(rss_mib(&server));
         std::thread::sleep(Duration::from_millis(200));
     }
     for h in handles {
@@ -998,7 +906,7 @@ fn soak(bin: &str, total: u64) -> Res<SoakFigures> {
     let mut http = Http::new(&server.addr);
     let (_, info) = http.call("GET", "/_sgmock/info", "")?;
     let info: Value = serde_json::from_slice(&info).unwrap_or(Value::Null);
-    rss_peak = rss_peak.max(rss_mib(pid));
+    rss_peak = rss_peak.max(rss_mib(&server));
     let requests = done.load(Ordering::SeqCst);
     // Every nonce is remembered for 15 minutes or more (~25 bytes each) and the request log is
     // capped at 16 MiB: the process stays well under a few hundred MB.
@@ -1017,24 +925,30 @@ fn soak(bin: &str, total: u64) -> Res<SoakFigures> {
 
 // ---------------------------------------------------------------- main
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+#[derive(clap::Parser)]
+#[command(
+    name = "sgreliability",
+    about = "sgmock's reliability suite (loopback only, every phase bounded)"
+)]
+struct Cli {
+    /// The sgmock binary to test.
+    #[arg(long)]
+    bin: String,
+    /// The release mode: more rounds, connections and requests (about 8 minutes).
+    #[arg(long)]
+    long: bool,
+    /// A small mounted filesystem for the disk-full phase (skipped without one).
+    #[arg(long)]
+    tmpfs: Option<PathBuf>,
+    /// Repeat a run.
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(bin) = arg(&args, "--bin") else {
-        eprintln!("usage: sgreliability --bin PATH/TO/sgmock [--long] [--tmpfs DIR] [--seed N]");
-        return std::process::ExitCode::from(2);
-    };
-    let long = args.iter().any(|a| a == "--long");
-    let seed: u64 = arg(&args, "--seed")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    let tmpfs = arg(&args, "--tmpfs").map(PathBuf::from);
+    let cli = <Cli as clap::Parser>::parse();
+    let (bin, long, tmpfs) = (cli.bin, cli.long, cli.tmpfs);
+    let seed = cli.seed.unwrap_or_else(|| fastrand::u64(..));
     let dir = std::env::temp_dir().join(format!("sgreliability-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let (rounds, slow_conns, soak_total) = if long {
