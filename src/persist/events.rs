@@ -55,8 +55,7 @@ pub fn encode(record: &Record) -> Result<Vec<u8>, serde_json::Error> {
 }
 
 /// The record of a whole line (newline included). Lines without a checksum (journals of sgmock
-/// 0.1.0) are read as plain JSON. The version is checked before the events are: a newer sgmock's
-/// record is reported as such, not as a record with unknown fields.
+/// 0.1.0) are read as plain JSON.
 pub fn decode(line: &[u8]) -> Result<Record, RecordError> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let (json, sum) = match line.len().checked_sub(9).map(|at| line.split_at(at)) {
@@ -72,16 +71,24 @@ pub fn decode(line: &[u8]) -> Result<Record, RecordError> {
             return Err(RecordError::Checksum);
         }
     }
-    #[derive(Deserialize)]
-    struct Version {
-        #[serde(default = "v1")]
-        v: u32,
+    // The version is judged before anything else: a newer sgmock's record is reported as such, not
+    // as a record with unknown fields. Parsed whole first, so a good line is parsed once.
+    let version = |record: Option<&Record>| match record {
+        Some(r) => r.v,
+        None => {
+            #[derive(Deserialize)]
+            struct Version {
+                #[serde(default = "v1")]
+                v: u32,
+            }
+            serde_json::from_slice::<Version>(json).map_or(CODEC_VERSION, |v| v.v)
+        }
+    };
+    let record = serde_json::from_slice::<Record>(json);
+    match version(record.as_ref().ok()) {
+        CODEC_VERSION => record.map_err(RecordError::Json),
+        other => Err(RecordError::Version(other)),
     }
-    let version: Version = serde_json::from_slice(json).map_err(RecordError::Json)?;
-    if version.v != CODEC_VERSION {
-        return Err(RecordError::Version(version.v));
-    }
-    serde_json::from_slice(json).map_err(RecordError::Json)
 }
 
 /// A journal event.
