@@ -115,6 +115,29 @@ pub enum DomainError {
     ModifyDuplicate,
     #[error("group is referenced by another group's rule")]
     Referenced,
+    #[error("the group still has instances or network interfaces in it")]
+    HasMembers,
+    #[error("instance {id} not found")]
+    InstanceNotFound { id: String },
+    #[error("network interface {id} not found")]
+    NicNotFound { id: String },
+    #[error("the instance is neither Running nor Stopped")]
+    IncorrectInstanceStatus,
+    /// `by_instance`: the instance form of Join (else the ENI form, or a declaration).
+    #[error("the instance and the security group are not in the same VPC")]
+    MemberVpcMismatch { by_instance: bool },
+    #[error("already in the security group")]
+    AlreadyMember,
+    #[error("basic and enterprise security groups cannot be mixed on one interface")]
+    MultiGroupType,
+    #[error("at most {limit} security groups per network interface")]
+    GroupsPerNic { limit: usize },
+    #[error("the security group holds at most {limit} private IPs")]
+    GroupFull { limit: usize, enterprise: bool },
+    #[error("{member} is not in security group {group}")]
+    NotMember { member: String, group: String },
+    #[error("the last security group cannot be left")]
+    LastGroup { by_instance: bool },
     #[error("security group quota of {limit} reached")]
     GroupQuota { limit: usize },
     #[error("enterprise groups need a VPC")]

@@ -5,6 +5,7 @@ pub mod cidr;
 pub mod error;
 pub mod group;
 pub mod input;
+pub mod instance;
 pub mod names;
 pub mod policy;
 pub mod rule;

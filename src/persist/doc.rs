@@ -3,12 +3,14 @@
 //! document changes nothing. (The journal's events are `events.rs`.)
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::{DocError, ValueError};
 use crate::domain::cidr::{Cidr, Ipv6Text};
 use crate::domain::group::{Group, Namespace, RuleSet, Scope};
+use crate::domain::instance::{default_nic_id, Instance, InstanceStatus, Nic};
 use crate::domain::rule::{GroupPeer, Peer, Rule};
 use crate::domain::store::{is_rule_id, Frozen, Limits, State, TokenRecord};
 use crate::domain::values::{
@@ -45,8 +47,46 @@ pub struct AccountDoc {
     pub ecs: BTreeMap<String, Vec<GroupDoc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ens: Vec<GroupDoc>,
+    /// ECS virtual instances by region (docs/reference/membership.md §6).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ecs_instances: BTreeMap<String, Vec<InstanceDoc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ens_instances: Vec<InstanceDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_tokens: Vec<TokenDoc>,
+}
+
+/// A virtual instance: as `PUT /_sgmock/instances` takes it and the state document keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceDoc {
+    pub id: String,
+    /// ECS: the VPC; absent or empty for a classic instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// ECS: the zone (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_id: Option<String>,
+    /// ENS: the node (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ens_region_id: Option<String>,
+    /// `Pending`, `Running` (default), `Starting`, `Stopping` or `Stopped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The first is primary unless one says so; none: a primary `eni-<id without i->`.
+    #[serde(default)]
+    pub network_interfaces: Vec<NicDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NicDoc {
+    pub id: String,
+    #[serde(default)]
+    pub primary: bool,
+    /// The groups it is in, in join order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_group_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,6 +268,17 @@ pub fn write_doc<W: std::io::Write>(
             Namespace::Edge => acct.ens.push(GroupOut(g)),
         }
     }
+    for i in sorted_instances(&state.instances) {
+        let acct = accounts.entry(i.scope.account.as_str()).or_default();
+        match &i.scope.namespace {
+            Namespace::Region(r) => acct
+                .ecs_instances
+                .entry(r.as_str())
+                .or_default()
+                .push(instance_doc(i)),
+            Namespace::Edge => acct.ens_instances.push(instance_doc(i)),
+        }
+    }
     for t in &state.tokens {
         accounts
             .entry(t.account.as_str())
@@ -271,6 +322,10 @@ struct AccountOut<'a> {
     ecs: BTreeMap<&'a str, Vec<GroupOut<'a>>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ens: Vec<GroupOut<'a>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    ecs_instances: BTreeMap<&'a str, Vec<InstanceDoc>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ens_instances: Vec<InstanceDoc>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     client_tokens: Vec<TokenOut<'a>>,
 }
@@ -292,6 +347,84 @@ struct TokenOut<'a> {
     outcome: Option<&'a str>,
 }
 
+fn sorted_instances(instances: &[Arc<Instance>]) -> Vec<&Instance> {
+    let mut out: Vec<&Instance> = instances.iter().map(|i| i.as_ref()).collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// An instance as the document keeps it. The zone is written under the product's field name.
+pub fn instance_doc(i: &Instance) -> InstanceDoc {
+    let zone = (!i.zone.is_empty()).then(|| i.zone.clone());
+    let ens = i.scope.namespace == Namespace::Edge;
+    InstanceDoc {
+        id: i.id.clone(),
+        vpc_id: i.vpc_id.clone(),
+        zone_id: if ens { None } else { zone.clone() },
+        ens_region_id: if ens { zone } else { None },
+        status: Some(i.status.as_str().to_string()),
+        network_interfaces: i
+            .nics
+            .iter()
+            .map(|n| NicDoc {
+                id: n.id.clone(),
+                primary: n.primary,
+                security_group_ids: n.groups.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A declared instance of `scope`. The first interface is primary unless one is marked; with none,
+/// the instance gets a primary `eni-<id without i->` (docs/reference/membership.md §6).
+pub fn instance_from(d: &InstanceDoc, scope: Scope, at: At) -> Result<Instance, DocError> {
+    if d.id.is_empty() {
+        return Err(bad(at, ValueError::InstanceId));
+    }
+    let status = match &d.status {
+        None => InstanceStatus::Running,
+        Some(s) => parse(s, "status", at)?,
+    };
+    let marked = d.network_interfaces.iter().filter(|n| n.primary).count();
+    if marked > 1 {
+        return Err(bad(at, ValueError::Primary));
+    }
+    let mut nics: Vec<Nic> = d
+        .network_interfaces
+        .iter()
+        .enumerate()
+        .map(|(k, n)| Nic {
+            id: n.id.clone(),
+            primary: n.primary || (marked == 0 && k == 0),
+            groups: n.security_group_ids.clone(),
+        })
+        .collect();
+    if nics.iter().any(|n| n.id.is_empty()) {
+        return Err(bad(at, ValueError::NicId));
+    }
+    if nics.is_empty() {
+        nics.push(Nic {
+            id: default_nic_id(&d.id),
+            primary: true,
+            groups: Vec::new(),
+        });
+    }
+    // The primary first.
+    nics.sort_by_key(|n| !n.primary);
+    Ok(Instance {
+        id: d.id.clone(),
+        scope,
+        vpc_id: d.vpc_id.clone().filter(|v| !v.is_empty()),
+        zone: d
+            .zone_id
+            .clone()
+            .or_else(|| d.ens_region_id.clone())
+            .unwrap_or_default(),
+        status,
+        nics,
+    })
+}
+
 /// A frozen copy of the state as a document (built off the state's lock).
 pub fn frozen_doc(state: &Frozen) -> StateDoc {
     let mut accounts: BTreeMap<String, AccountDoc> = BTreeMap::new();
@@ -302,6 +435,17 @@ pub fn frozen_doc(state: &Frozen) -> StateDoc {
         match &g.scope.namespace {
             Namespace::Region(r) => acct.ecs.entry(r.clone()).or_default().push(group_doc(g)),
             Namespace::Edge => acct.ens.push(group_doc(g)),
+        }
+    }
+    for i in sorted_instances(&state.instances) {
+        let acct = accounts.entry(i.scope.account.clone()).or_default();
+        match &i.scope.namespace {
+            Namespace::Region(r) => acct
+                .ecs_instances
+                .entry(r.clone())
+                .or_default()
+                .push(instance_doc(i)),
+            Namespace::Edge => acct.ens_instances.push(instance_doc(i)),
         }
     }
     for t in &state.tokens {
@@ -496,7 +640,10 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group,
 }
 
 /// Check a document's format and version, and turn it into groups and tokens.
-fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), DocError> {
+/// What a document holds, converted: groups, instances, ClientTokens.
+type Contents = (Vec<Group>, Vec<Instance>, Vec<TokenRecord>);
+
+fn contents(doc: &StateDoc, now: i64) -> Result<Contents, DocError> {
     if doc.format != FORMAT {
         return Err(DocError::Format(doc.format.clone()));
     }
@@ -506,10 +653,12 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
     // (group, its scope, the document path's parts for messages)
     let mut jobs: Vec<(&GroupDoc, Scope, &str, Option<&str>, usize)> = Vec::new();
     let mut tokens = Vec::new();
+    let mut instances = Vec::new();
     for (account, a) in &doc.accounts {
         if account.is_empty() {
             return Err(DocError::EmptyAccount);
         }
+        instances.extend(account_instances(account, a)?);
         for (region, gs) in &a.ecs {
             for (i, g) in gs.iter().enumerate() {
                 let scope = Scope {
@@ -575,7 +724,31 @@ fn contents(doc: &StateDoc, now: i64) -> Result<(Vec<Group>, Vec<TokenRecord>), 
         }
         groups
     };
-    Ok((groups, tokens))
+    Ok((groups, instances, tokens))
+}
+
+/// The instances of one account's document, converted.
+pub fn account_instances(account: &str, a: &AccountDoc) -> Result<Vec<Instance>, DocError> {
+    let mut out = Vec::new();
+    for (region, is) in &a.ecs_instances {
+        for (i, d) in is.iter().enumerate() {
+            let scope = Scope {
+                account: account.to_string(),
+                namespace: Namespace::Region(region.clone()),
+            };
+            let at = || format!("accounts.{account}.ecs_instances.{region}[{i}]");
+            out.push(instance_from(d, scope, &at)?);
+        }
+    }
+    for (i, d) in a.ens_instances.iter().enumerate() {
+        let scope = Scope {
+            account: account.to_string(),
+            namespace: Namespace::Edge,
+        };
+        let at = || format!("accounts.{account}.ens_instances[{i}]");
+        out.push(instance_from(d, scope, &at)?);
+    }
+    Ok(out)
 }
 
 /// Build a fresh state from a document. The document's id seed wins over `seed` (the `--seed` flag):
@@ -593,10 +766,10 @@ pub fn from_doc(
 
 /// Load a document's groups and tokens into an empty state (fixtures). The id counter only grows.
 pub fn load_into(state: &mut State, doc: &StateDoc, now: i64) -> Result<(), DocError> {
-    let (groups, tokens) = contents(doc, now)?;
+    let (groups, instances, tokens) = contents(doc, now)?;
     let (seed, issued) = state.id_state();
     state.set_id_state(seed, issued.max(doc.ids_issued));
-    Ok(state.load(groups, tokens)?)
+    Ok(state.load(groups, instances, tokens)?)
 }
 
 /// Several documents as one (a fixtures folder). Ids must stay unique across them.
@@ -623,6 +796,10 @@ pub fn merge(docs: Vec<StateDoc>) -> StateDoc {
                 acct.ecs.entry(region).or_default().extend(gs);
             }
             acct.ens.extend(a.ens);
+            for (region, is) in a.ecs_instances {
+                acct.ecs_instances.entry(region).or_default().extend(is);
+            }
+            acct.ens_instances.extend(a.ens_instances);
             acct.client_tokens.extend(a.client_tokens);
         }
     }

@@ -30,6 +30,12 @@ pub enum ValueError {
     GroupId,
     #[error("the same rule as an earlier one")]
     DuplicateRule,
+    #[error("instance id is empty")]
+    InstanceId,
+    #[error("network interface id is empty")]
+    NicId,
+    #[error("at most one network interface may be primary")]
+    Primary,
 }
 
 /// Why a state document (a snapshot, `PUT /_sgmock/state`, a fixture) cannot be loaded.

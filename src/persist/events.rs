@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::doc::{
-    group_doc, group_from, parse, rule_doc, rule_from, tag_docs, tags_from, GroupDoc, RuleDoc,
-    TagDoc,
+    group_doc, group_from, instance_doc, instance_from, parse, rule_doc, rule_from, tag_docs,
+    tags_from, GroupDoc, InstanceDoc, RuleDoc, TagDoc,
 };
 use super::error::{DocError, RecordError};
 use crate::domain::cidr::Ipv6Text;
@@ -140,6 +140,15 @@ pub enum EventDoc {
         #[serde(default)]
         account: Option<String>,
     },
+    InstancePut {
+        account: String,
+        /// A region, or the key of a product without regions.
+        namespace: String,
+        instance: InstanceDoc,
+    },
+    InstanceRemoved {
+        id: String,
+    },
 }
 
 /// A journal event's namespace: the region of a regional group, else its product's key.
@@ -201,6 +210,12 @@ pub fn event_doc(e: &Event) -> EventDoc {
         Event::Reset { account } => EventDoc::Reset {
             account: account.clone(),
         },
+        Event::InstancePut(i) => EventDoc::InstancePut {
+            account: i.scope.account.clone(),
+            namespace: namespace_key(&i.scope.namespace),
+            instance: instance_doc(i),
+        },
+        Event::InstanceRemoved { id } => EventDoc::InstanceRemoved { id: id.clone() },
     }
 }
 
@@ -282,6 +297,22 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, DocError> {
         EventDoc::Reset { account } => Event::Reset {
             account: account.clone(),
         },
+        EventDoc::InstancePut {
+            account,
+            namespace,
+            instance,
+        } => {
+            let scope = Scope {
+                account: account.clone(),
+                namespace: namespace_from_key(namespace),
+            };
+            Event::InstancePut(std::sync::Arc::new(instance_from(
+                instance,
+                scope,
+                &|| "event".to_string(),
+            )?))
+        }
+        EventDoc::InstanceRemoved { id } => Event::InstanceRemoved { id: id.clone() },
     })
 }
 

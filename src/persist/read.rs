@@ -9,7 +9,7 @@ use std::sync::mpsc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::doc::{group_from, GroupDoc, TokenDoc, FORMAT, VERSION};
+use super::doc::{account_instances, group_from, AccountDoc, GroupDoc, TokenDoc, FORMAT, VERSION};
 use super::error::DocError;
 use crate::domain::group::{Namespace, Scope};
 use crate::domain::store::{Limits, State, TokenRecord};
@@ -60,10 +60,12 @@ pub fn read_state(
             }
         });
         let mut tokens = Vec::new();
+        let mut instance_docs = Vec::new();
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let parsed = DocSeed {
             tx: &tx,
             tokens: &mut tokens,
+            instances: &mut instance_docs,
         }
         .deserialize(&mut de)
         .and_then(|h| de.end().map(|()| h));
@@ -77,10 +79,14 @@ pub fn read_state(
             return Err(DocError::Version(header.version));
         }
         let groups = groups?;
+        let mut instances = Vec::new();
+        for (account, doc) in &instance_docs {
+            instances.extend(account_instances(account, doc)?);
+        }
         let mut state = State::new(limits, header.id_seed.or(seed));
         let (seed, _) = state.id_state();
         state.set_id_state(seed, header.ids_issued);
-        state.load(groups, tokens)?;
+        state.load(groups, instances, tokens)?;
         Ok(Read {
             state,
             journal_seq: header.journal_seq,
@@ -105,11 +111,19 @@ const DOC_FIELDS: &[&str] = &[
     "journal_seq",
     "accounts",
 ];
-const ACCOUNT_FIELDS: &[&str] = &["ecs", "ens", "client_tokens"];
+const ACCOUNT_FIELDS: &[&str] = &[
+    "ecs",
+    "ens",
+    "ecs_instances",
+    "ens_instances",
+    "client_tokens",
+];
 
 struct DocSeed<'a> {
     tx: &'a mpsc::SyncSender<Job>,
     tokens: &'a mut Vec<TokenRecord>,
+    /// Each account's instances, converted once the document is read (they are few).
+    instances: &'a mut Vec<(String, AccountDoc)>,
 }
 
 impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
@@ -145,6 +159,7 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
                 "accounts" => map.next_value_seed(AccountsSeed {
                     tx: self.tx,
                     tokens: self.tokens,
+                    instances: self.instances,
                 })?,
                 other => return Err(de::Error::unknown_field(other, DOC_FIELDS)),
             }
@@ -162,6 +177,7 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
 struct AccountsSeed<'a> {
     tx: &'a mpsc::SyncSender<Job>,
     tokens: &'a mut Vec<TokenRecord>,
+    instances: &'a mut Vec<(String, AccountDoc)>,
 }
 
 impl<'de> DeserializeSeed<'de> for AccountsSeed<'_> {
@@ -186,6 +202,7 @@ impl<'de> Visitor<'de> for AccountsSeed<'_> {
             map.next_value_seed(AccountSeed {
                 tx: self.tx,
                 tokens: &mut *self.tokens,
+                instances: &mut *self.instances,
                 account: &account,
             })?;
         }
@@ -196,6 +213,7 @@ impl<'de> Visitor<'de> for AccountsSeed<'_> {
 struct AccountSeed<'a> {
     tx: &'a mpsc::SyncSender<Job>,
     tokens: &'a mut Vec<TokenRecord>,
+    instances: &'a mut Vec<(String, AccountDoc)>,
     account: &'a str,
 }
 
@@ -214,8 +232,11 @@ impl<'de> Visitor<'de> for AccountSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut instances = AccountDoc::default();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
+                "ecs_instances" => instances.ecs_instances = map.next_value()?,
+                "ens_instances" => instances.ens_instances = map.next_value()?,
                 "ecs" => map.next_value_seed(RegionsSeed {
                     tx: self.tx,
                     account: self.account,
@@ -236,6 +257,9 @@ impl<'de> Visitor<'de> for AccountSeed<'_> {
                 }
                 other => return Err(de::Error::unknown_field(other, ACCOUNT_FIELDS)),
             }
+        }
+        if !instances.ecs_instances.is_empty() || !instances.ens_instances.is_empty() {
+            self.instances.push((self.account.to_string(), instances));
         }
         Ok(())
     }

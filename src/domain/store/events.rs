@@ -8,9 +8,11 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::ids::IdGen;
+use super::instances::Instances;
 use super::state::State;
 use super::tokens::{TokenRecord, TokenUndo};
 use crate::domain::group::{Group, Scope};
+use crate::domain::instance::Instance;
 use crate::domain::rule::{Peer, Rule};
 use crate::domain::values::Policy;
 
@@ -46,6 +48,11 @@ pub enum Event {
     /// All state, or one account's, dropped.
     Reset {
         account: Option<String>,
+    },
+    /// An instance declared, replaced, or its memberships changed: the whole instance after.
+    InstancePut(Arc<Instance>),
+    InstanceRemoved {
+        id: String,
     },
 }
 
@@ -90,6 +97,10 @@ pub(super) enum Undo {
     Token(Box<TokenUndo>),
     /// Of `reset`: everything as it was.
     Reset(Box<Saved>),
+    /// Of `put_instance` over an older one, or of `remove_instance`: the instance before.
+    PutInstance(Arc<Instance>),
+    /// Of `put_instance` of a new one.
+    RemoveInstance(String),
 }
 
 /// The whole state's collections, as a reset found them.
@@ -99,6 +110,7 @@ pub(super) struct Saved {
     pub(super) referenced_by: HashMap<String, HashMap<String, u32>>,
     pub(super) tokens: HashMap<(String, String), TokenRecord>,
     pub(super) token_order: VecDeque<(String, String)>,
+    pub(super) instances: Instances,
 }
 
 impl State {
@@ -168,13 +180,17 @@ impl State {
                     referenced_by,
                     tokens,
                     token_order,
+                    instances,
                 } = *saved;
                 self.groups = groups;
                 self.by_scope = by_scope;
                 self.referenced_by = referenced_by;
                 self.tokens = tokens;
                 self.token_order = token_order;
+                self.instances = instances;
             }
+            Undo::PutInstance(i) => self.put_instance(i),
+            Undo::RemoveInstance(id) => self.remove_instance(&id),
         }
     }
 
@@ -199,6 +215,8 @@ impl State {
                 _ => self.ids.issued = self.ids.issued.max(issued),
             },
             Event::Reset { account } => self.reset(account.as_deref()),
+            Event::InstancePut(i) => self.put_instance(i),
+            Event::InstanceRemoved { id } => self.remove_instance(&id),
         }
         self.rec = rec;
     }

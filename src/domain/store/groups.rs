@@ -81,6 +81,10 @@ impl State {
     /// reference goes (docs/reference/terraform.md S3 step 7).
     pub fn delete_group(&mut self, scope: &Scope, id: &str) -> Result<(), DomainError> {
         self.group(scope, id)?;
+        // Members first, then references (docs/reference/membership.md §5).
+        if self.member_count(id) > 0 {
+            return Err(DomainError::HasMembers);
+        }
         if !self.referencing(id).is_empty() {
             return Err(DomainError::Referenced);
         }

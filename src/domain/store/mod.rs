@@ -7,7 +7,8 @@
 //! events through the same primitives — so a replayed state cannot drift from the live one. The
 //! [`Store`] (here) wraps the state in one lock and holds the sink: a request looks up, validates and
 //! applies under a single write guard, never held across an `.await`. The operations are split by
-//! job: `groups.rs`, `rules.rs`, `tokens.rs` (idempotency), `ids.rs`.
+//! job: `groups.rs`, `rules.rs`, `instances.rs` (instances in groups), `tokens.rs` (idempotency),
+//! `ids.rs`.
 
 use std::sync::{Mutex, RwLock};
 
@@ -16,6 +17,7 @@ use super::error::DomainError;
 mod events;
 mod groups;
 mod ids;
+mod instances;
 mod rules;
 mod state;
 mod tokens;
@@ -23,6 +25,7 @@ mod tokens;
 pub use events::{Event, GroupAttrs};
 pub use groups::NewGroup;
 pub use ids::is_rule_id;
+pub use instances::{capacity, MembershipRules, Target};
 pub use rules::{OnDuplicate, OnMissing};
 pub use state::{Clock, Frozen, Limits, LoadError, State};
 pub use tokens::{Token, TokenRecord};

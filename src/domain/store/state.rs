@@ -10,9 +10,11 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::events::{Event, GroupAttrs, Recorder, Saved, Undo};
 use super::ids::IdGen;
+use super::instances::Instances;
 use super::tokens::TokenRecord;
 use crate::domain::error::DomainError;
 use crate::domain::group::{Group, Scope};
+use crate::domain::instance::Instance;
 use crate::domain::rule::{Peer, Rule};
 
 /// Configurable limits (docs/reference/ecs.md §1.14).
@@ -43,6 +45,7 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// only when it is next changed, while a copy is alive).
 pub struct Frozen {
     pub groups: Vec<Arc<Group>>,
+    pub instances: Vec<Arc<Instance>>,
     pub tokens: Vec<TokenRecord>,
     pub seed: u64,
     pub issued: u64,
@@ -63,6 +66,12 @@ pub enum LoadError {
         group: String,
         peer: String,
     },
+    #[error("instance {0} appears twice")]
+    InstanceTwice(String),
+    #[error("network interface {0} appears twice")]
+    NicTwice(String),
+    #[error("network interface {nic} is in group {group}, which is not in its account and region")]
+    MemberElsewhere { nic: String, group: String },
 }
 
 pub struct State {
@@ -73,6 +82,8 @@ pub struct State {
     pub(super) referenced_by: HashMap<String, HashMap<String, u32>>,
     pub(super) tokens: HashMap<(String, String), TokenRecord>,
     pub(super) token_order: VecDeque<(String, String)>,
+    /// Virtual instances, their ENIs and the groups those are in.
+    pub(super) instances: Instances,
     pub(super) ids: IdGen,
     pub(super) clock: Clock,
     /// The current request's events and undo steps, when a sink is attached.
@@ -95,6 +106,7 @@ impl State {
             referenced_by: HashMap::default(),
             tokens: HashMap::default(),
             token_order: VecDeque::new(),
+            instances: Instances::default(),
             ids: IdGen {
                 seed: seed.unwrap_or_else(|| fastrand::u64(..)),
                 issued: 0,
@@ -135,6 +147,7 @@ impl State {
     pub fn freeze(&self) -> Frozen {
         Frozen {
             groups: self.groups.values().cloned().collect(),
+            instances: self.instances.by_id.values().cloned().collect(),
             tokens: self.tokens().cloned().collect(),
             seed: self.ids.seed,
             issued: self.ids.issued,
@@ -404,6 +417,7 @@ impl State {
                 referenced_by: std::mem::take(&mut self.referenced_by),
                 tokens: std::mem::take(&mut self.tokens),
                 token_order: std::mem::take(&mut self.token_order),
+                instances: std::mem::take(&mut self.instances),
             },
             Some(a) => {
                 // Groups are shared, so this copy is of the indexes, not of the rules.
@@ -413,7 +427,18 @@ impl State {
                     referenced_by: self.referenced_by.clone(),
                     tokens: self.tokens.clone(),
                     token_order: self.token_order.clone(),
+                    instances: self.instances.clone(),
                 };
+                let released: Vec<String> = self
+                    .instances
+                    .by_id
+                    .values()
+                    .filter(|i| i.scope.account == a)
+                    .map(|i| i.id.clone())
+                    .collect();
+                for id in released {
+                    self.remove_instance(&id);
+                }
                 let doomed: Vec<String> = self
                     .groups
                     .values()
@@ -439,9 +464,15 @@ impl State {
         );
     }
 
-    /// Load groups and tokens into an empty state (a snapshot or a fixture). Group and rule ids must
-    /// be unique, and a same-account group peer must exist in the same scope.
-    pub fn load(&mut self, groups: Vec<Group>, tokens: Vec<TokenRecord>) -> Result<(), LoadError> {
+    /// Load groups, instances and tokens into an empty state (a snapshot or a fixture). Group and
+    /// rule ids must be unique, a same-account group peer must exist in the same scope, and an
+    /// instance's groups must exist in its scope.
+    pub fn load(
+        &mut self,
+        groups: Vec<Group>,
+        instances: Vec<Instance>,
+        tokens: Vec<TokenRecord>,
+    ) -> Result<(), LoadError> {
         let mut rule_ids = HashSet::default();
         let mut known: HashMap<&str, &Scope> = HashMap::default();
         for g in self.groups.values() {
@@ -472,11 +503,36 @@ impl State {
                 }
             }
         }
+        let mut nics = HashSet::default();
+        let mut instance_ids = HashSet::default();
+        for i in &instances {
+            if !instance_ids.insert(i.id.as_str()) || self.instance(&i.id).is_some() {
+                return Err(LoadError::InstanceTwice(i.id.clone()));
+            }
+            for n in &i.nics {
+                if !nics.insert(n.id.as_str()) || self.instances.nics.contains_key(&n.id) {
+                    return Err(LoadError::NicTwice(n.id.clone()));
+                }
+            }
+            for (n, g) in i.memberships() {
+                if known.get(g).is_none_or(|s| **s != i.scope) {
+                    return Err(LoadError::MemberElsewhere {
+                        nic: n.id.clone(),
+                        group: g.to_string(),
+                    });
+                }
+            }
+        }
         drop(known);
         drop(rule_ids);
+        drop(nics);
+        drop(instance_ids);
         let rec = self.rec.take();
         for g in groups {
             self.insert_group(Arc::new(g));
+        }
+        for i in instances {
+            self.put_instance(Arc::new(i));
         }
         for t in tokens {
             self.record_token(t);

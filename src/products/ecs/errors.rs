@@ -445,5 +445,20 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
             "The request processing has failed due to some unknown error.",
         ),
         DomainError::TokenMismatch => e(400, "IdempotentParameterMismatch", "The request is retried with updated parameters."),
+        // Instances in groups (docs/reference/membership.md §2, §3, §5).
+        DomainError::HasMembers => e(403, "DependencyViolation", "There is still instance(s) in the specified security group."),
+        DomainError::InstanceNotFound { .. } => e(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist."),
+        DomainError::NicNotFound { id } => e(404, "InvalidEniId.NotFound", format!("The specified NetworkInterfaceId {id} does not exist.")),
+        DomainError::IncorrectInstanceStatus => e(403, "IncorrectInstanceStatus", "The current status of the resource does not support this operation."),
+        DomainError::MemberVpcMismatch { by_instance: true } => e(400, "InvalidInstanceId.Mismatch", "Specified instance and security group are not in the same VPC."),
+        DomainError::MemberVpcMismatch { by_instance: false } => e(403, "InvalidOperation.VpcMismatch", "The specified network interface and security group are not in the same VPC."),
+        DomainError::AlreadyMember => e(403, "InvalidInstanceId.AlreadyExists", "The specified instance already exists in the specified security group."),
+        DomainError::MultiGroupType => e(400, "InvalidOperation.MultiGroupType", "The specified instance can't join different types of security group."),
+        DomainError::GroupsPerNic { .. } => e(400, "InstanceSecurityGroupLimitExceeded", "Exceeding the allowed amount of security groups that an instance can be in."),
+        DomainError::GroupFull { enterprise: false, .. } => e(403, "SecurityGroupInstanceLimitExceeded", "The maximum number of instances in a security group is exceeded."),
+        DomainError::GroupFull { enterprise: true, .. } => e(403, "InvalidOperation.NetworkInterfaceCountExceeded", "The maximum number of NetworkInterface in a enterprise level security group is exceeded."),
+        DomainError::NotMember { member, group } => e(400, "InvalidSecurityGroupAssociation.NotFound", format!("The specified instance or network interface {member} is not associated with the security group {group}.")),
+        DomainError::LastGroup { by_instance: true } => e(403, "InstanceLastSecurityGroup", "The specified security group is the last security group for the instance."),
+        DomainError::LastGroup { by_instance: false } => e(403, "InvalidOperation.AtLeastInOneGroup", "The specified network interface must stay in at least one security group."),
     }
 }

@@ -144,6 +144,11 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
         ),
         // The cause (a file path, an OS error) is logged, never answered.
         DomainError::Storage(_) => ErrorInfo::new(500, "InternalError", "The request processing has failed due to some unknown error."),
+        // Instances in groups (docs/reference/membership.md §4, §5): every error is a 400.
+        DomainError::HasMembers => e("DependencyViolation", "There is still instance(s) in the specified security group."),
+        DomainError::InstanceNotFound { .. } => field("InstanceId", "InstanceId"),
+        DomainError::NicNotFound { .. } => field("NetworkInterfaceId", "NetworkInterfaceId"),
+        DomainError::IncorrectInstanceStatus => e("IncorrectInstanceStatus", "The current status of the resource does not support this operation."),
         DomainError::SameSourceAndDest { at } => general(format!(
             "the source and destination CIDR blocks are the same{}",
             if at.is_empty() { String::new() } else { format!(" in {at}") }
@@ -175,7 +180,15 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
         | DomainError::EnterprisePolicyFixed
         | DomainError::TagLimit { .. }
         | DomainError::DuplicateTagKey
-        | DomainError::TokenMismatch => general("a parameter ENS does not support"),
+        | DomainError::TokenMismatch
+        // ENS membership is lenient: no network, type, limit, re-join or last-group checks.
+        | DomainError::MemberVpcMismatch { .. }
+        | DomainError::AlreadyMember
+        | DomainError::MultiGroupType
+        | DomainError::GroupsPerNic { .. }
+        | DomainError::GroupFull { .. }
+        | DomainError::NotMember { .. }
+        | DomainError::LastGroup { .. } => general("a parameter ENS does not support"),
     }
 }
 
