@@ -271,7 +271,7 @@ impl State {
         };
         let mut kinds = std::collections::HashSet::new();
         for (i, g) in nic.groups.iter().enumerate() {
-            if nic.groups[..i].contains(g) {
+            if nic.groups.iter().take(i).any(|o| o == g) {
                 return Err(bad(DomainError::AlreadyMember));
             }
             let group = self.group(&instance.scope, g).map_err(bad)?;
@@ -590,7 +590,7 @@ mod tests {
         let mut again = instance("i-1", Some("vpc-1"), &[]);
         again.status = InstanceStatus::Stopped;
         s.declare_instances(vec![again.clone()], STRICT, 5).unwrap();
-        assert_eq!(s.instance("i-1").unwrap().groups(), [a.clone()]);
+        assert_eq!(s.instance("i-1").unwrap().groups(), std::slice::from_ref(&a));
         assert_eq!(s.instance("i-1").unwrap().status, InstanceStatus::Stopped);
         // Moving a member to another VPC is refused; releasing drops the membership.
         again.vpc_id = Some("vpc-2".into());
