@@ -6,15 +6,20 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
+use axum::extract::Path;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::domain::group::{Namespace, Scope};
+use crate::domain::instance::DeclareError;
+use crate::domain::policy::Namespacing;
 use crate::faults::FaultSpec;
+use crate::persist::doc::{instance_doc, instance_from, InstanceDoc};
 use crate::App;
 
 /// State documents can be large (a million rules is a few hundred MB).
@@ -39,6 +44,8 @@ pub fn routes() -> Router<Arc<App>> {
             get(get_faults).put(put_faults).delete(delete_faults),
         )
         .route("/_sgmock/requests", get(requests).delete(delete_requests))
+        .route("/_sgmock/instances", get(get_instances).put(put_instances))
+        .route("/_sgmock/instances/{id}", delete(delete_instance))
 }
 
 /// Refuse an admin request whose declared body is over its route's limit before reading it (so
@@ -176,6 +183,7 @@ async fn info(State(app): State<Arc<App>>) -> Json<Value> {
             "access_keys": c.access_keys.iter().map(|k| json!({"id": k.id, "account": k.account})).collect::<Vec<_>>(),
             "default_account": crate::DEFAULT_ACCOUNT,
             "rule_limit": c.rule_limit,
+            "groups_per_eni": c.groups_per_eni,
             "group_quota": c.group_quota,
             "seed": c.seed,
             "state_file": c.state_file,
@@ -342,4 +350,117 @@ async fn requests(
 async fn delete_requests(State(app): State<Arc<App>>) -> Json<Value> {
     app.requests.clear();
     Json(json!([]))
+}
+
+/// `PUT /_sgmock/instances`: virtual instances of one product, account and region (docs/reference/membership.md §6).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstancesBody {
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    product: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    instances: Vec<InstanceDoc>,
+}
+
+/// Declare instances: each is created or replaced by id, all or none; 400 for a body that cannot
+/// be taken as a whole, 409 for a VPC change under memberships.
+async fn put_instances(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let bad = |m: String| error(StatusCode::BAD_REQUEST, "InvalidInstances", m);
+    let body: InstancesBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return bad(e.to_string()),
+    };
+    let key = body.product.as_deref().unwrap_or("ecs");
+    let Some(product) = crate::products::by_key(key) else {
+        let keys: Vec<&str> = crate::products::all().map(|p| p.policy.key).collect();
+        return bad(format!("product {key:?} is not {}", keys.join(" or ")));
+    };
+    let namespace = match product.policy.namespacing {
+        Namespacing::Global => Namespace::Edge,
+        Namespacing::Regional => match body.region.as_deref() {
+            None | Some("") => return bad(format!("region is required for {key} instances")),
+            Some(r) if !crate::products::ecs::is_served_region(r) => {
+                return bad(format!("region {r:?} is not one sgmock serves"))
+            }
+            Some(r) => Namespace::Region(r.to_string()),
+        },
+    };
+    let scope = Scope {
+        account: body
+            .account
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| crate::DEFAULT_ACCOUNT.to_string()),
+        namespace,
+    };
+    let mut instances = Vec::with_capacity(body.instances.len());
+    for (i, d) in body.instances.iter().enumerate() {
+        match instance_from(d, scope.clone(), &|| format!("instances[{i}]")) {
+            Ok(instance) => instances.push(instance),
+            Err(e) => return bad(e.to_string()),
+        }
+    }
+    let rules = product.policy.membership;
+    // A refused declaration changes nothing (it validates everything first), so its error is a
+    // value of the closure, not a failed write.
+    match app
+        .store
+        .write(|s| Ok(s.declare_instances(instances, rules)))
+    {
+        Ok(Ok(n)) => Json(json!({"instances": n})).into_response(),
+        Ok(Err(e @ DeclareError::VpcChange(_))) => {
+            error(StatusCode::CONFLICT, "InstanceInUse", e.to_string())
+        }
+        Ok(Err(e)) => bad(e.to_string()),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "the instances could not be made durable; nothing changed",
+        ),
+    }
+}
+
+/// Every instance, with its account, product, region and interfaces' groups, by id.
+async fn get_instances(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(app.store.read(|s| {
+        let mut all: Vec<_> = s.all_instances().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        let items: Vec<Value> = all
+            .into_iter()
+            .map(|i| {
+                let product = crate::products::policy_of(&i.scope.namespace).key;
+                let region = match &i.scope.namespace {
+                    Namespace::Region(r) => Value::from(r.as_str()),
+                    Namespace::Edge => Value::Null,
+                };
+                let mut v = serde_json::to_value(instance_doc(i)).unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut v {
+                    m.insert("account".into(), i.scope.account.as_str().into());
+                    m.insert("product".into(), product.into());
+                    m.insert("region".into(), region);
+                }
+                v
+            })
+            .collect();
+        Value::Array(items)
+    }))
+}
+
+/// Release an instance: its memberships go with it.
+async fn delete_instance(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    match app.store.write(|s| Ok(s.release_instance(None, &id))) {
+        Ok(true) => Json(json!({"released": id})).into_response(),
+        Ok(false) => error(
+            StatusCode::NOT_FOUND,
+            "InstanceNotFound",
+            format!("there is no instance {id}"),
+        ),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "the release could not be made durable; nothing changed",
+        ),
+    }
 }

@@ -34,6 +34,10 @@ pub struct Config {
     #[arg(long, env = "SGMOCK_GROUP_QUOTA", default_value_t = 100, value_parser = at_least_one)]
     pub group_quota: usize,
 
+    /// Security groups an ECS instance or network interface may be in (Alibaba: 5 by default).
+    #[arg(long, env = "SGMOCK_GROUPS_PER_ENI", default_value_t = 5, value_parser = at_least_one)]
+    pub groups_per_eni: usize,
+
     /// Seed for generated ids and probabilistic faults, so a run can be reproduced.
     #[arg(long, env = "SGMOCK_SEED")]
     pub seed: Option<u64>,
@@ -247,6 +251,7 @@ impl Default for Config {
             access_keys: Vec::new(),
             rule_limit: 200,
             group_quota: 100,
+            groups_per_eni: 5,
             seed: None,
             state_file: None,
             fsync: false,

@@ -84,6 +84,7 @@ impl App {
         let limits = Limits {
             rules_per_group: config.rule_limit,
             groups_per_scope: config.group_quota,
+            groups_per_nic: config.groups_per_eni,
             ..Limits::default()
         };
         let (mut state, journal) = match &config.state_file {
@@ -205,15 +206,18 @@ impl App {
     }
 }
 
-/// A state document's ECS groups must live in regions sgmock serves: elsewhere no request could
-/// reach them (`RegionId` is checked against the same list).
+/// A state document's ECS groups and instances must live in regions sgmock serves: elsewhere no
+/// request could reach them (`RegionId` is checked against the same list).
 fn served_regions_only(state: &DomainState) -> Result<(), DocError> {
     use domain::group::Namespace;
-    let mut unknown: Vec<(&str, &str)> = state
+    let scopes = state
         .all_groups()
-        .filter_map(|g| match &g.scope.namespace {
+        .map(|g| &g.scope)
+        .chain(state.all_instances().map(|i| &i.scope));
+    let mut unknown: Vec<(&str, &str)> = scopes
+        .filter_map(|s| match &s.namespace {
             Namespace::Region(r) if !products::ecs::is_served_region(r) => {
-                Some((g.scope.account.as_str(), r.as_str()))
+                Some((s.account.as_str(), r.as_str()))
             }
             _ => None,
         })

@@ -19,12 +19,18 @@ fn start(state: &Path, extra: &[&str]) -> Process {
 
 /// One HTTP/1.1 GET; (status, JSON body).
 fn get(addr: &str, path_and_query: &str) -> (u16, Value) {
+    request(addr, "GET", path_and_query, "")
+}
+
+/// One HTTP/1.1 request with a JSON body; (status, JSON body).
+fn request(addr: &str, method: &str, path_and_query: &str, body: &str) -> (u16, Value) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
     write!(
         s,
-        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{method} {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .expect("write");
     let mut text = String::new();
@@ -318,4 +324,82 @@ fn an_empty_state_file_stops_the_start_with_a_clear_message() {
         )
     );
     assert_eq!(std::fs::read(&state).expect("kept").len(), 0, "untouched");
+}
+
+/// Instances in groups survive `kill -9` (issue 14): declared instances, their memberships and the
+/// counts DescribeSecurityGroups derives from them are all there after a restart.
+#[test]
+fn memberships_survive_sigkill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    let mut server = start(&state, &[]);
+    let (_, a) = ecs(&server.addr, "Action=CreateSecurityGroup&VpcId=vpc-1");
+    let (_, b) = ecs(&server.addr, "Action=CreateSecurityGroup&VpcId=vpc-1");
+    let (a, b) = (
+        a["SecurityGroupId"].as_str().expect("a"),
+        b["SecurityGroupId"].as_str().expect("b"),
+    );
+    let body = serde_json::json!({"region": "cn-hangzhou", "instances": [
+        {"id": "i-1", "vpc_id": "vpc-1", "network_interfaces": [{"id": "eni-1", "security_group_ids": [a]}]},
+        {"id": "i-2", "vpc_id": "vpc-1"}]})
+    .to_string();
+    let (status, answer) = request(&server.addr, "PUT", "/_sgmock/instances", &body);
+    assert_eq!((status, answer), (200, serde_json::json!({"instances": 2})));
+    for q in [
+        format!("Action=JoinSecurityGroup&InstanceId=i-1&SecurityGroupId={b}"),
+        format!("Action=JoinSecurityGroup&InstanceId=i-2&SecurityGroupId={b}"),
+        format!("Action=LeaveSecurityGroup&InstanceId=i-1&SecurityGroupId={a}"),
+    ] {
+        let (status, body) = ecs(&server.addr, &q);
+        assert_eq!(status, 200, "{q}: {body}");
+    }
+    server.kill();
+
+    let restarted = start(&state, &[]);
+    let (_, listed) = ecs(
+        &restarted.addr,
+        &format!("Action=DescribeSecurityGroups&SecurityGroupIds=%5B%22{a}%22,%22{b}%22%5D"),
+    );
+    let counts: std::collections::BTreeMap<String, u64> = listed["SecurityGroups"]["SecurityGroup"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["SecurityGroupId"].as_str().expect("id").to_string(),
+                g["EcsCount"].as_u64().expect("count"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [(a.to_string(), 0), (b.to_string(), 2)]
+            .into_iter()
+            .collect()
+    );
+    let (_, i1) = ecs(
+        &restarted.addr,
+        "Action=DescribeInstances&InstanceIds=%5B%22i-1%22%5D",
+    );
+    assert_eq!(
+        i1["Instances"]["Instance"][0]["SecurityGroupIds"]["SecurityGroupId"],
+        serde_json::json!([b])
+    );
+    // The last group still cannot be left, and a member's group cannot be deleted.
+    let (status, body) = ecs(
+        &restarted.addr,
+        &format!("Action=LeaveSecurityGroup&InstanceId=i-2&SecurityGroupId={b}"),
+    );
+    assert_eq!(
+        (status, &body["Code"]),
+        (403, &serde_json::json!("InstanceLastSecurityGroup"))
+    );
+    let (status, body) = ecs(
+        &restarted.addr,
+        &format!("Action=DeleteSecurityGroup&SecurityGroupId={b}"),
+    );
+    assert_eq!(
+        (status, &body["Code"]),
+        (403, &serde_json::json!("DependencyViolation"))
+    );
 }

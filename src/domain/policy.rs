@@ -4,7 +4,7 @@
 
 use super::group::Namespace;
 use super::rule::{Dialect, Identity};
-use super::store::{OnDuplicate, OnMissing};
+use super::store::{MembershipRules, OnDuplicate, OnMissing};
 
 /// Where a product's groups live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub struct GroupPolicy {
     pub identity: Identity,
     pub on_duplicate: OnDuplicate,
     pub on_missing: OnMissing,
+    /// How Join and Leave check instances against groups.
+    pub membership: MembershipRules,
 }
 
 impl GroupPolicy {

@@ -32,6 +32,9 @@ actions!(
     AuthorizeSecurityGroupEgress,
     RevokeSecurityGroup,
     RevokeSecurityGroupEgress,
+    JoinSecurityGroup,
+    LeaveSecurityGroup,
+    DescribeInstances,
     // ECS.
     ModifySecurityGroupPolicy,
     DescribeSecurityGroupReferences,
@@ -48,6 +51,11 @@ actions!(
 );
 
 impl Action {
+    /// JoinSecurityGroup or LeaveSecurityGroup.
+    pub fn is_membership(self) -> bool {
+        matches!(self, Action::JoinSecurityGroup | Action::LeaveSecurityGroup)
+    }
+
     /// RevokeSecurityGroup or RevokeSecurityGroupEgress.
     pub fn is_revoke(self) -> bool {
         matches!(

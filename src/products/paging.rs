@@ -28,6 +28,30 @@ fn bad(name: &str, hint: &'static str) -> Failure {
     }
 }
 
+/// `PageNumber` (from 1, default 1) and `PageSize` (1 to `max`, default 10) of a list that pages
+/// by number only (DescribeInstances).
+pub fn page_number_size(p: &Params, max: i64) -> Result<(usize, usize), Failure> {
+    let number = match p.int("PageNumber")? {
+        None => 1,
+        Some(n) if n >= 1 => n as usize,
+        Some(_) => return Err(bad("PageNumber", "Page numbers start at 1.")),
+    };
+    let size = match p.int("PageSize")? {
+        None => 10,
+        Some(n) if (1..=max).contains(&n) => n as usize,
+        Some(_) => return Err(bad("PageSize", "Valid values: 1 to 100.")),
+    };
+    Ok((number, size))
+}
+
+/// The items of page `number` of `size`.
+pub fn page_of<T>(all: Vec<T>, number: usize, size: usize) -> Vec<T> {
+    all.into_iter()
+        .skip((number - 1).saturating_mul(size))
+        .take(size)
+        .collect()
+}
+
 impl Paging {
     /// Token mode when `MaxResults` or `NextToken` is sent (`MaxResults` 1–100, default 10); page
     /// mode otherwise (`PageNumber` from 1, `PageSize` 1–50, both default as documented).

@@ -11,6 +11,7 @@ mod ecs_revoke_seed;
 mod ecs_rules;
 mod ecs_vs_ens;
 mod ens;
+mod instances;
 mod persistence;
 mod robustness;
 mod support;

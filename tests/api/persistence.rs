@@ -124,6 +124,60 @@ async fn workload(api: &Api, run: &str, rounds: usize) {
     api.ecs("DeleteSecurityGroup", &[("SecurityGroupId", &last)])
         .await
         .ok();
+    // Instances in groups: declared, joined, left, re-declared, released (issue 14).
+    if groups.len() < 2 {
+        return;
+    }
+    let body = json!({"region": REGION, "instances": [
+        {"id": format!("i-{run}1"), "vpc_id": "vpc-1",
+         "network_interfaces": [{"id": format!("eni-{run}1"), "security_group_ids": [groups[0]]}, {"id": format!("eni-{run}1b")}]},
+        {"id": format!("i-{run}2"), "vpc_id": "vpc-1", "network_interfaces": [{"id": format!("eni-{run}2"), "security_group_ids": [groups[0]]}]}]})
+    .to_string();
+    assert_eq!(
+        api.admin("PUT", "/_sgmock/instances", Some(&body))
+            .await
+            .status,
+        200
+    );
+    let i1 = format!("i-{run}1");
+    let eni = format!("eni-{run}1b");
+    for (action, params) in [
+        (
+            "JoinSecurityGroup",
+            vec![
+                ("SecurityGroupId", groups[1].as_str()),
+                ("InstanceId", i1.as_str()),
+            ],
+        ),
+        (
+            "LeaveSecurityGroup",
+            vec![
+                ("SecurityGroupId", groups[0].as_str()),
+                ("InstanceId", i1.as_str()),
+            ],
+        ),
+        (
+            "JoinSecurityGroup",
+            vec![
+                ("SecurityGroupId", groups[0].as_str()),
+                ("NetworkInterfaceId", eni.as_str()),
+            ],
+        ),
+    ] {
+        assert_eq!(api.ecs(action, &params).await.status, 200);
+    }
+    let flip =
+        json!({"region": REGION, "instances": [{"id": i1, "vpc_id": "vpc-1", "status": "Stopped",
+        "network_interfaces": [{"id": format!("eni-{run}1")}, {"id": eni}]}]})
+        .to_string();
+    assert_eq!(
+        api.admin("PUT", "/_sgmock/instances", Some(&flip))
+            .await
+            .status,
+        200
+    );
+    let gone = format!("/_sgmock/instances/i-{run}2");
+    assert_eq!(api.admin("DELETE", &gone, None).await.status, 200);
 }
 
 #[tokio::test]

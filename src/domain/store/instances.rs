@@ -196,8 +196,8 @@ impl State {
         &mut self,
         instances: Vec<Instance>,
         rules: MembershipRules,
-        groups_per_nic: usize,
     ) -> Result<usize, DeclareError> {
+        let groups_per_nic = self.limits.groups_per_nic;
         let mut seen_instances = std::collections::HashSet::new();
         let mut seen_nics: HashMap<&str, &str> = HashMap::default();
         let mut ready = Vec::with_capacity(instances.len());
@@ -316,8 +316,8 @@ impl State {
         want: &dyn Fn(&Namespace) -> bool,
         group_id: &str,
         rules: MembershipRules,
-        groups_per_nic: usize,
     ) -> Result<(), DomainError> {
+        let groups_per_nic = self.limits.groups_per_nic;
         let (instance, nic) = self.resolve(account, target, want)?;
         let group = self.group(&instance.scope, group_id)?;
         if !instance.status.allows_membership_change() {
@@ -474,10 +474,10 @@ mod tests {
         let b = group(&mut s, Some("vpc-1"), GroupType::Normal);
         let other_vpc = group(&mut s, Some("vpc-2"), GroupType::Normal);
         let enterprise = group(&mut s, Some("vpc-1"), GroupType::Enterprise);
-        s.declare_instances(vec![instance("i-1", Some("vpc-1"), &[&a])], STRICT, 5)
+        s.declare_instances(vec![instance("i-1", Some("vpc-1"), &[&a])], STRICT)
             .unwrap();
         let strict = MembershipRules::Strict;
-        let join = |s: &mut State, t, g: &str| s.join("a", t, &any, g, strict, 5);
+        let join = |s: &mut State, t, g: &str| s.join("a", t, &any, g, strict);
         assert_eq!(
             join(&mut s, Target::Instance("i-9"), &a),
             Err(DomainError::InstanceNotFound { id: "i-9".into() })
@@ -528,23 +528,27 @@ mod tests {
 
     #[test]
     fn limits_status_and_the_lenient_rules() {
-        let mut s = State::new(Limits::default(), Some(1));
+        let limits = Limits {
+            groups_per_nic: 2,
+            ..Limits::default()
+        };
+        let mut s = State::new(limits, Some(1));
         let groups: Vec<String> = (0..3)
             .map(|_| group(&mut s, Some("vpc-1"), GroupType::Normal))
             .collect();
         let mut stopped = instance("i-2", Some("vpc-1"), &[&groups[0]]);
         stopped.status = InstanceStatus::Stopping;
-        s.declare_instances(vec![instance("i-1", None, &[]), stopped], STRICT, 2)
+        s.declare_instances(vec![instance("i-1", None, &[]), stopped], STRICT)
             .unwrap();
         let strict = MembershipRules::Strict;
         assert_eq!(
-            s.join("a", Target::Instance("i-2"), &any, &groups[1], strict, 2),
+            s.join("a", Target::Instance("i-2"), &any, &groups[1], strict),
             Err(DomainError::IncorrectInstanceStatus)
         );
         // Lenient (ENS): no network check; joining twice and leaving a non-member change nothing.
         let lenient = MembershipRules::Lenient;
         for _ in 0..2 {
-            s.join("a", Target::Instance("i-1"), &any, &groups[0], lenient, 2)
+            s.join("a", Target::Instance("i-1"), &any, &groups[0], lenient)
                 .unwrap();
         }
         assert_eq!(s.instance("i-1").unwrap().groups(), [groups[0].clone()]);
@@ -556,14 +560,14 @@ mod tests {
         // Strict: at most `groups_per_nic`.
         let mut three = instance("i-3", Some("vpc-1"), &[&groups[0], &groups[1]]);
         three.status = InstanceStatus::Stopped;
-        s.declare_instances(vec![three], STRICT, 2).unwrap();
+        s.declare_instances(vec![three], STRICT).unwrap();
         assert_eq!(
-            s.join("a", Target::Instance("i-3"), &any, &groups[2], strict, 2),
+            s.join("a", Target::Instance("i-3"), &any, &groups[2], strict),
             Err(DomainError::GroupsPerNic { limit: 2 })
         );
         // Another account does not see the instance.
         assert_eq!(
-            s.join("b", Target::Instance("i-3"), &any, &groups[2], strict, 5),
+            s.join("b", Target::Instance("i-3"), &any, &groups[2], strict),
             Err(DomainError::InstanceNotFound { id: "i-3".into() })
         );
     }
@@ -572,14 +576,14 @@ mod tests {
     fn declaring_is_all_or_none_and_a_replace_keeps_memberships() {
         let mut s = State::new(Limits::default(), Some(1));
         let a = group(&mut s, Some("vpc-1"), GroupType::Normal);
-        s.declare_instances(vec![instance("i-1", Some("vpc-1"), &[&a])], STRICT, 5)
+        s.declare_instances(vec![instance("i-1", Some("vpc-1"), &[&a])], STRICT)
             .unwrap();
         // A second instance reusing an ENI id, declared with a good one: neither is taken.
         let mut thief = instance("i-2", Some("vpc-1"), &[]);
         thief.nics[1].id = "eni-i-1".into();
         let good = instance("i-3", Some("vpc-1"), &[]);
         assert_eq!(
-            s.declare_instances(vec![good, thief], STRICT, 5),
+            s.declare_instances(vec![good, thief], STRICT),
             Err(DeclareError::NicTwice {
                 nic: "eni-i-1".into(),
                 instance: "i-1".into()
@@ -589,13 +593,16 @@ mod tests {
         // Re-declared with another status and no groups: the membership stays.
         let mut again = instance("i-1", Some("vpc-1"), &[]);
         again.status = InstanceStatus::Stopped;
-        s.declare_instances(vec![again.clone()], STRICT, 5).unwrap();
-        assert_eq!(s.instance("i-1").unwrap().groups(), std::slice::from_ref(&a));
+        s.declare_instances(vec![again.clone()], STRICT).unwrap();
+        assert_eq!(
+            s.instance("i-1").unwrap().groups(),
+            std::slice::from_ref(&a)
+        );
         assert_eq!(s.instance("i-1").unwrap().status, InstanceStatus::Stopped);
         // Moving a member to another VPC is refused; releasing drops the membership.
         again.vpc_id = Some("vpc-2".into());
         assert_eq!(
-            s.declare_instances(vec![again], STRICT, 5),
+            s.declare_instances(vec![again], STRICT),
             Err(DeclareError::VpcChange("i-1".into()))
         );
         assert_eq!(s.delete_group(&scope(), &a), Err(DomainError::HasMembers));

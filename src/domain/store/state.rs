@@ -26,6 +26,8 @@ pub struct Limits {
     pub group_peer_rules: usize,
     /// Groups per account and namespace: "at least 100" (docs/reference/conflicts.md #6).
     pub groups_per_scope: usize,
+    /// Security groups per ENI (ECS): 5 by default (docs/reference/membership.md §2).
+    pub groups_per_nic: usize,
 }
 
 impl Default for Limits {
@@ -34,6 +36,7 @@ impl Default for Limits {
             rules_per_group: 200,
             group_peer_rules: 20,
             groups_per_scope: 100,
+            groups_per_nic: 5,
         }
     }
 }

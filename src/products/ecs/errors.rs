@@ -27,6 +27,11 @@ pub fn describe(action: Action, f: &Failure) -> ErrorInfo {
     match f {
         Failure::Param(p) => param(action, p),
         Failure::Domain(d) => domain(action, d),
+        Failure::Conflict if action.is_membership() => e(
+            403,
+            "InvalidParam.EniIdAndInstanceId.Conflict",
+            "The parameters InstanceId and NetworkInterfaceId cannot be specified at the same time.",
+        ),
         Failure::Conflict => e(
             400,
             "InvalidParam.Permissions",
@@ -51,6 +56,11 @@ pub fn describe(action: Action, f: &Failure) -> ErrorInfo {
 
 fn param(action: Action, p: &ParamError) -> ErrorInfo {
     match p {
+        ParamError::Missing { name } if name == "RegionId" && action.is_membership() => e(
+            400,
+            "MissingParameter.RegionId",
+            "The specified RegionId should not be null.",
+        ),
         ParamError::Missing { name } if name == "RegionId" => {
             // ModifySecurityGroupPolicy's page spells it `MissingParamter` (sic).
             let code = if action == Action::ModifySecurityGroupPolicy {

@@ -169,7 +169,11 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
                 })
         };
         let page = paging.page(s, &scope, keep);
-        let groups: Vec<Value> = page.items.into_iter().map(render::group).collect();
+        let groups: Vec<Value> = page
+            .items
+            .into_iter()
+            .map(|g| render::group(s, g))
+            .collect();
         let mut out = Reply::default();
         out.insert("RegionId".into(), region.into());
         match paging {

@@ -6,6 +6,7 @@ mod groups;
 mod regions;
 
 pub use regions::{ids as served_regions, is_known as is_served_region};
+mod instances;
 mod render;
 mod rules;
 mod tags;
@@ -14,7 +15,7 @@ use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
 use crate::domain::policy::{GroupPolicy, Namespacing};
 use crate::domain::rule::{parse_rule, Dialect, Identity, RuleDraft, RuleInput};
-use crate::domain::store::{OnDuplicate, OnMissing};
+use crate::domain::store::{MembershipRules, OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError, Problem};
 use crate::products::rule_fields;
@@ -37,6 +38,8 @@ pub static PRODUCT: Product = Product {
         // revoke that matches nothing succeeds and deletes nothing (seed RevokeSecurityGroupEgress).
         on_duplicate: OnDuplicate::Ignore,
         on_missing: OnMissing::Ignore,
+        // Every documented Join/Leave check (docs/reference/membership.md §2, §3).
+        membership: MembershipRules::Strict,
     },
 };
 
@@ -68,6 +71,9 @@ static ACTIONS: &[(Action, Handler)] = &[
     (Action::ModifySecurityGroupRule, rules::modify_ingress),
     (Action::ModifySecurityGroupEgressRule, rules::modify_egress),
     (Action::TagResources, tags::tag_resources),
+    (Action::JoinSecurityGroup, instances::join),
+    (Action::LeaveSecurityGroup, instances::leave),
+    (Action::DescribeInstances, instances::describe_instances),
     (Action::UntagResources, tags::untag_resources),
     (Action::ListTagResources, tags::list_tag_resources),
     (Action::JoinResourceGroup, tags::join_resource_group),

@@ -10,22 +10,15 @@ use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
-use crate::domain::store::State;
-use crate::domain::values::{Family, GroupType, PortRange};
+use crate::domain::store::{capacity, State};
+use crate::domain::values::{Family, PortRange};
 use crate::products::json::{shown, shown_or_empty};
 use crate::timefmt::Iso;
 
-/// Private-IP capacity of a group (docs/reference/ecs.md §1.14): basic VPC 2000, classic 1000, enterprise 65536.
-fn capacity(g: &Group) -> i64 {
-    match (g.kind, g.is_vpc()) {
-        (GroupType::Enterprise, _) => 65536,
-        (GroupType::Normal, true) => 2000,
-        (GroupType::Normal, false) => 1000,
-    }
-}
-
-/// One element of `SecurityGroups.SecurityGroup` (DescribeSecurityGroups).
-pub fn group(g: &Group) -> Value {
+/// One element of `SecurityGroups.SecurityGroup` (DescribeSecurityGroups). `EcsCount` is the
+/// group's member ENIs (one private IP each), always filled (docs/reference/membership.md §5).
+pub fn group(s: &State, g: &Group) -> Value {
+    let members = s.member_count(&g.id);
     let tags: Vec<Value> = g
         .tags
         .iter()
@@ -40,8 +33,8 @@ pub fn group(g: &Group) -> Value {
         "CreationTime": Iso(g.created).to_string(),
         "ResourceGroupId": g.resource_group_id,
         "ServiceManaged": false,
-        "EcsCount": 0,
-        "AvailableInstanceAmount": capacity(g),
+        "EcsCount": members,
+        "AvailableInstanceAmount": capacity(g).saturating_sub(members),
         "RuleCount": g.rules.len(),
         "GroupToGroupRuleCount": g.rules.group_peer_count(),
         "Tags": {"Tag": tags},

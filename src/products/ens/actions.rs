@@ -71,7 +71,11 @@ pub fn describe_groups(ctx: &Ctx) -> Result<Reply, Failure> {
         let keep =
             |g: &Group| one_id.is_none_or(|id| g.id == id) && name.is_none_or(|n| g.name == n);
         let page = paging.page(s, &scope, keep);
-        let groups: Vec<Value> = page.items.into_iter().map(render::group).collect();
+        let groups: Vec<Value> = page
+            .items
+            .into_iter()
+            .map(|g| render::group(s, g))
+            .collect();
         let mut out = Reply::default();
         match paging {
             Paging::Tokens { .. } => {

@@ -56,6 +56,9 @@ pub fn describe(action: Action, f: &Failure) -> ErrorInfo {
         Failure::PagingMixed => {
             general("MaxResults/NextToken cannot be combined with PageNumber/PageSize")
         }
+        Failure::Conflict if action.is_membership() => {
+            general("InstanceId and NetworkInterfaceId cannot be given together")
+        }
         Failure::Conflict => general("Permissions cannot be combined with other rule parameters"),
         Failure::DryRun | Failure::UnknownRegion(_) | Failure::ResourceNotFound(_) => {
             general("an unsupported parameter")

@@ -5,6 +5,7 @@
 
 mod actions;
 mod errors;
+mod instances;
 mod render;
 
 use serde_json::Value;
@@ -15,7 +16,7 @@ use crate::domain::policy::{GroupPolicy, Namespacing};
 use crate::domain::rule::{
     parse_rule, Dialect, Identity, RuleDraft, RuleField, RuleInput, SideField,
 };
-use crate::domain::store::{OnDuplicate, OnMissing};
+use crate::domain::store::{MembershipRules, OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
 use crate::domain::{Attr, DomainError};
 use crate::products::rule_fields;
@@ -38,10 +39,15 @@ pub static PRODUCT: Product = Product {
         // `SecurityGroupRuleConflict.Duplicated` and `SecurityGroupRule.NotFound` (ENS seed error list).
         on_duplicate: OnDuplicate::Reject,
         on_missing: OnMissing::Reject,
+        // Only the documented status check (docs/reference/membership.md §4).
+        membership: MembershipRules::Lenient,
     },
 };
 
 static ACTIONS: &[(Action, Handler)] = &[
+    (Action::JoinSecurityGroup, instances::join),
+    (Action::LeaveSecurityGroup, instances::leave),
+    (Action::DescribeInstances, instances::describe_instances),
     (Action::CreateSecurityGroup, actions::create),
     (Action::DeleteSecurityGroup, actions::delete),
     (Action::DescribeSecurityGroups, actions::describe_groups),

@@ -7,20 +7,40 @@ use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
+use crate::domain::store::State;
 use crate::domain::values::{Family, PortRange};
 use crate::products::json::{shown, shown_or_empty};
 use crate::timefmt::Iso;
 
-/// One element of `SecurityGroups.SecurityGroup`. No instances are emulated.
-pub fn group(g: &Group) -> Value {
+/// One element of `SecurityGroups.SecurityGroup`: instances in the group through their primary
+/// interface, and secondary interfaces in it (docs/reference/membership.md §5).
+pub fn group(s: &State, g: &Group) -> Value {
+    let mut instances: Vec<&str> = Vec::new();
+    let mut nics: Vec<&str> = Vec::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    for (nic, instance) in s.members(&g.id) {
+        let primary = s
+            .instance(instance)
+            .and_then(|i| i.primary())
+            .is_some_and(|p| p.id == nic);
+        if primary {
+            instances.push(instance);
+        } else {
+            nics.push(nic);
+        }
+        if !distinct.contains(&instance) {
+            distinct.push(instance);
+        }
+    }
+    instances.sort_unstable();
     json!({
         "SecurityGroupId": g.id,
         "SecurityGroupName": g.name,
         "Description": g.description,
         "CreationTime": Iso(g.created).to_string(),
-        "InstanceCount": 0,
-        "InstanceIds": {"InstanceId": []},
-        "NetworkInterfaceIds": {"NetworkInterfaceId": []},
+        "InstanceCount": distinct.len(),
+        "InstanceIds": {"InstanceId": instances},
+        "NetworkInterfaceIds": {"NetworkInterfaceId": nics},
     })
 }
 
