@@ -50,6 +50,9 @@ async fn world() -> World {
     }
 }
 
+/// (parameters, status, code, message)
+type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str, String);
+
 async fn ecs_groups_of(api: &Api, instance: &str) -> Value {
     let ids = format!("[\"{instance}\"]");
     let d = api
@@ -211,7 +214,7 @@ async fn ecs_join_adds_the_instance_and_the_counts_follow() {
 async fn ecs_join_answers_each_documented_error() {
     let w = world().await;
     let (a, b) = (w.a.as_str(), w.b.as_str());
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str, String)> = vec![
+    let cases: Vec<Case> = vec![
         (vec![("InstanceId", "i-1")], 400, "MissingSecurityGroupId", "SecurityGroupId is mandatory for this action.".into()),
         (vec![("SecurityGroupId", b)], 400, "MissingInstanceId", "InstanceId is mandatory for this action.".into()),
         (vec![("SecurityGroupId", b), ("InstanceId", "i-1"), ("NetworkInterfaceId", "eni-1")], 403, "InvalidParam.EniIdAndInstanceId.Conflict", "The parameters InstanceId and NetworkInterfaceId cannot be specified at the same time.".into()),
