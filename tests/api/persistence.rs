@@ -332,7 +332,11 @@ async fn fixtures_seed_an_empty_persistent_state_once() {
     };
     {
         let api = Api::with(config.clone());
-        // Deleting a fixture group must stick: a restart does not bring it back.
+        // Deleting a fixture group must stick: a restart does not bring it back. Its instance
+        // (a fixture instance too) is released first: a group with members cannot be deleted.
+        api.admin("DELETE", "/_sgmock/instances/i-exampleweb00000000001", None)
+            .await
+            .ok();
         api.ecs(
             "DeleteSecurityGroup",
             &[("SecurityGroupId", "sg-exampleweb0000000001")],
@@ -349,6 +353,14 @@ async fn fixtures_seed_an_empty_persistent_state_once() {
         .map(|g| g["SecurityGroupId"].clone())
         .collect();
     assert_eq!(ids, vec![json!("sg-examplebastion00001")]);
+    let instances = api.admin("GET", "/_sgmock/instances", None).await.ok();
+    let ids: Vec<&Value> = instances
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(ids, [&json!("i-examplebastion000001")]);
 }
 
 #[tokio::test]
