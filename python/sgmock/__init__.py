@@ -196,6 +196,19 @@ class Server:
             body = json.dumps(doc).encode()
         return self._admin("PUT", "/_sgmock/state", body)
 
+    def instances(self, *instances, region=DEFAULT_REGION, product="ecs", account=None):
+        """Declare virtual instances (dicts as `PUT /_sgmock/instances` takes them: `id`, `vpc_id`,
+        `status`, `network_interfaces` with `security_group_ids`, …) so they can join and leave
+        groups; with none, list every instance."""
+        if not instances:
+            return self._admin("GET", "/_sgmock/instances")
+        body = {"product": product, "instances": list(instances)}
+        if product == "ecs":
+            body["region"] = region
+        if account:
+            body["account"] = account
+        return self._admin("PUT", "/_sgmock/instances", body)
+
     def requests(self, limit=None):
         """The recent requests, oldest first: dicts with `action`, `status`, `code`, `params`, …"""
         path = "/_sgmock/requests" + (f"?limit={int(limit)}" if limit is not None else "")

@@ -124,3 +124,15 @@ def test_verify_mode_and_fixtures_come_from_options(pytester):
     """)
     result = pytester.runpytest_subprocess("--sgmock-auth=verify")
     result.assert_outcomes(passed=2)
+
+
+def test_declared_instances_join_groups_through_the_sdk(sgmock):
+    ecs = sgmock.ecs_client()
+    sg = ecs.create_security_group(models.CreateSecurityGroupRequest(region_id="cn-hangzhou", vpc_id="vpc-1")).body.security_group_id
+    assert sgmock.instances({"id": "i-plugin", "vpc_id": "vpc-1"}) == {"instances": 1}
+    ecs.join_security_group(models.JoinSecurityGroupRequest(region_id="cn-hangzhou", security_group_id=sg, instance_id="i-plugin"))
+    [listed] = sgmock.instances()
+    assert listed["network_interfaces"][0]["security_group_ids"] == [sg]
+    with pytest.raises(ClientException) as info:
+        ecs.leave_security_group(models.LeaveSecurityGroupRequest(region_id="cn-hangzhou", security_group_id=sg, instance_id="i-plugin"))
+    assert info.value.code == "InstanceLastSecurityGroup"
