@@ -347,6 +347,47 @@ async fn ecs_join_limits_per_interface_and_per_group() {
     );
 }
 
+/// A ClientToken sent with Join is honoured like on every ECS write: the retry answers success
+/// instead of `AlreadyExists`; the same token with other parameters is refused.
+#[tokio::test]
+async fn ecs_join_retried_with_its_client_token_succeeds_once() {
+    let w = world().await;
+    let join = [
+        ("SecurityGroupId", w.b.as_str()),
+        ("InstanceId", "i-1"),
+        ("ClientToken", "join-b"),
+    ];
+    for _ in 0..2 {
+        assert_eq!(w.api.ecs("JoinSecurityGroup", &join).await.body, empty_ok());
+    }
+    let d = w
+        .api
+        .ecs(
+            "JoinSecurityGroup",
+            &[("SecurityGroupId", &w.b), ("InstanceId", "i-1")],
+        )
+        .await;
+    assert_eq!(d.get("Code"), "InvalidInstanceId.AlreadyExists");
+    let d = w
+        .api
+        .ecs(
+            "LeaveSecurityGroup",
+            &[
+                ("SecurityGroupId", &w.a),
+                ("InstanceId", "i-1"),
+                ("ClientToken", "join-b"),
+            ],
+        )
+        .await;
+    assert_error(
+        &d,
+        400,
+        "IdempotentParameterMismatch",
+        "The request is retried with updated parameters.",
+    );
+    assert_eq!(ecs_groups_of(&w.api, "i-1").await, json!([w.a, w.b]));
+}
+
 // ---------------------------------------------------------------- ECS LeaveSecurityGroup (§3)
 
 #[tokio::test]

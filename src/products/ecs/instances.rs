@@ -50,12 +50,18 @@ fn membership(ctx: &Ctx, join: bool) -> Result<Reply, Failure> {
         (_, Namespace::Edge) => false,
     };
     let rules = PRODUCT.policy.membership;
+    // The pages list no ClientToken, but one sent is honoured as on every other ECS write: a
+    // retry with it answers the first outcome instead of `InvalidInstanceId.AlreadyExists`.
+    let token = ctx.token()?;
     ctx.app.store.write(|s| {
-        if join {
-            s.join(ctx.account, target, &want, group, rules)
-        } else {
-            s.leave(ctx.account, target, &want, group, rules)
-        }
+        s.idempotent(ctx.account, token.as_ref(), |s| {
+            if join {
+                s.join(ctx.account, target, &want, group, rules)?;
+            } else {
+                s.leave(ctx.account, target, &want, group, rules)?;
+            }
+            Ok(None)
+        })
     })?;
     Ok(Reply::default())
 }
