@@ -206,14 +206,15 @@ impl App {
     }
 }
 
-/// A state document's ECS groups and instances must live in regions sgmock serves: elsewhere no
+/// A state document's ECS groups, instances and lists must live in regions sgmock serves: elsewhere no
 /// request could reach them (`RegionId` is checked against the same list).
 fn served_regions_only(state: &DomainState) -> Result<(), DocError> {
     use domain::group::Namespace;
     let scopes = state
         .all_groups()
         .map(|g| &g.scope)
-        .chain(state.all_instances().map(|i| &i.scope));
+        .chain(state.all_instances().map(|i| &i.scope))
+        .chain(state.all_lists().map(|l| &l.scope));
     let mut unknown: Vec<(&str, &str)> = scopes
         .filter_map(|s| match &s.namespace {
             Namespace::Region(r) if !products::ecs::is_served_region(r) => {

@@ -69,6 +69,17 @@ impl Cidr {
         &self.text
     }
 
+    pub fn address(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The block's network address (host bits cleared) and prefix length.
+    pub fn network(&self) -> Option<(IpAddr, u8)> {
+        ipnet::IpNet::new(self.addr, self.prefix)
+            .ok()
+            .map(|n| (n.network(), self.prefix))
+    }
+
     pub fn family(&self) -> Family {
         match self.addr {
             IpAddr::V4(_) => Family::V4,

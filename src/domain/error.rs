@@ -2,6 +2,7 @@
 //! error table maps these to its own `(Code, status, Message)`.
 
 use super::input::RuleField;
+use super::lists::ListKind;
 use super::values::Problem;
 
 /// Which side of a rule a peer sits on.
@@ -29,6 +30,11 @@ pub enum Attr {
     Ipv6DestCidrIp,
     GroupName,
     GroupDescription,
+    ListName,
+    ListDescription,
+    EntryDescription,
+    MaxEntries,
+    AddressFamily,
     GroupType,
     InnerAccessPolicy,
     TagKey,
@@ -138,6 +144,30 @@ pub enum DomainError {
     NotMember { member: String, group: String },
     #[error("the last security group cannot be left")]
     LastGroup { by_instance: bool },
+    #[error("entry {value} is not valid")]
+    ListEntryMalformed { kind: ListKind, value: String },
+    #[error("entry {value} is given twice")]
+    ListEntryDuplicated { kind: ListKind, value: String },
+    #[error("entry {value} does not exist")]
+    ListEntryMissing { kind: ListKind, value: String },
+    #[error("more entries than MaxEntries")]
+    ListFull { kind: ListKind, on_create: bool },
+    #[error("more than {limit} entries added or removed at once")]
+    ListEntriesPerCall { kind: ListKind, limit: usize },
+    #[error("at most {limit} lists per region")]
+    ListQuota { kind: ListKind, limit: usize },
+    #[error("the list is referenced by security group rules")]
+    ListInUse { kind: ListKind },
+    #[error("port range lists are not supported in classic security groups")]
+    ClassicPortRangeList,
+    #[error("the prefix list's address family does not match the rule")]
+    PrefixListFamily,
+    #[error("the protocol does not match the prefix list's address family")]
+    ProtocolListFamily,
+    #[error("a rule cannot switch between a port range and a port range list")]
+    ModifyPortRangeType,
+    #[error("the prefix list is associated with {limit} resources already")]
+    ListAssociations { limit: usize },
     #[error("security group quota of {limit} reached")]
     GroupQuota { limit: usize },
     #[error("enterprise groups need a VPC")]

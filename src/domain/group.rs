@@ -34,6 +34,9 @@ pub struct RuleSet {
     by_id: HashMap<String, u64>,
     by_key: HashMap<RuleKey, u64>,
     group_peers: usize,
+    /// The lists rules reference, as a combination → how many rules reference that combination
+    /// (for the weighted rule count, docs/reference/lists.md §5).
+    list_rules: HashMap<Vec<String>, usize>,
 }
 
 impl RuleSet {
@@ -45,7 +48,41 @@ impl RuleSet {
             by_id: HashMap::default(),
             by_key: HashMap::default(),
             group_peers: 0,
+            list_rules: HashMap::default(),
         }
+    }
+
+    /// Count a rule in (or out of) the per-kind tallies.
+    fn tally(&mut self, rule: &Rule, add: bool) {
+        if matches!(rule.peer(), Some(Peer::Group(_))) {
+            if add {
+                self.group_peers += 1;
+            } else {
+                self.group_peers -= 1;
+            }
+        }
+        let lists: Vec<String> = rule.lists().map(str::to_string).collect();
+        if lists.is_empty() {
+            return;
+        }
+        if add {
+            *self.list_rules.entry(lists).or_insert(0) += 1;
+        } else if let Some(n) = self.list_rules.get_mut(&lists) {
+            *n -= 1;
+            if *n == 0 {
+                self.list_rules.remove(&lists);
+            }
+        }
+    }
+
+    /// Rules that reference a list.
+    pub fn list_rule_count(&self) -> usize {
+        self.list_rules.values().sum()
+    }
+
+    /// Each combination of referenced lists, with the number of rules referencing it.
+    pub fn list_rules(&self) -> impl Iterator<Item = (&Vec<String>, usize)> {
+        self.list_rules.iter().map(|(k, n)| (k, *n))
     }
 
     pub fn identity(&self) -> Identity {
@@ -85,9 +122,7 @@ impl RuleSet {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        if matches!(rule.peer(), Some(Peer::Group(_))) {
-            self.group_peers += 1;
-        }
+        self.tally(&rule, true);
         self.by_id.insert(rule.id.clone(), seq);
         self.by_key.insert(key, seq);
         self.rules.insert(seq, rule);
@@ -98,9 +133,7 @@ impl RuleSet {
     pub fn insert(&mut self, rule: Rule) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        if matches!(rule.peer(), Some(Peer::Group(_))) {
-            self.group_peers += 1;
-        }
+        self.tally(&rule, true);
         self.by_id.insert(rule.id.clone(), seq);
         self.by_key.insert(rule.key(self.identity), seq);
         self.rules.insert(seq, rule);
@@ -115,17 +148,13 @@ impl RuleSet {
         let seq = self.by_id.remove(id)?;
         let rule = self.rules.remove(&seq)?;
         self.by_key.remove(&rule.key(self.identity));
-        if matches!(rule.peer(), Some(Peer::Group(_))) {
-            self.group_peers -= 1;
-        }
+        self.tally(&rule, false);
         Some((seq, rule))
     }
 
     /// Put a removed rule back at its old position (undoing a change that could not be journaled).
     pub fn insert_at(&mut self, seq: u64, rule: Rule) {
-        if matches!(rule.peer(), Some(Peer::Group(_))) {
-            self.group_peers += 1;
-        }
+        self.tally(&rule, true);
         self.next_seq = self.next_seq.max(seq + 1);
         self.by_id.insert(rule.id.clone(), seq);
         self.by_key.insert(rule.key(self.identity), seq);
@@ -137,15 +166,11 @@ impl RuleSet {
         let Some(&seq) = self.by_id.get(&new.id) else {
             return;
         };
-        if let Some(old) = self.rules.get(&seq) {
+        if let Some(old) = self.rules.get(&seq).cloned() {
             self.by_key.remove(&old.key(self.identity));
-            if matches!(old.peer(), Some(Peer::Group(_))) {
-                self.group_peers -= 1;
-            }
+            self.tally(&old, false);
         }
-        if matches!(new.peer(), Some(Peer::Group(_))) {
-            self.group_peers += 1;
-        }
+        self.tally(&new, true);
         self.by_key.insert(new.key(self.identity), seq);
         self.rules.insert(seq, new);
     }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod group;
 pub mod input;
 pub mod instance;
+pub mod lists;
 pub mod names;
 pub mod policy;
 pub mod rule;

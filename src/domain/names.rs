@@ -62,6 +62,31 @@ pub fn check_group_description(
     }
 }
 
+/// A prefix or port range list's name: as a group's (with `.`), and not starting with `com.aliyun`
+/// or `com.alibabacloud` (docs/reference/lists.md §1).
+pub fn check_list_name(name: &str, field: &str) -> Result<(), DomainError> {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("com.aliyun") || lower.starts_with("com.alibabacloud") {
+        return Err(DomainError::invalid(
+            Attr::ListName,
+            field,
+            Problem::Malformed,
+        ));
+    }
+    check_group_name(name, field, true)
+        .map_err(|_| DomainError::invalid(Attr::ListName, field, Problem::Malformed))
+}
+
+/// A list's description (2–256 characters) or an entry's (2–32), not starting with `http(s)://`.
+pub fn check_list_text(text: &str, field: &str, attr: Attr, max: usize) -> Result<(), DomainError> {
+    let n = text.chars().count();
+    if (2..=max).contains(&n) && !starts_with_http(text) && is_text(text) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(attr, field, Problem::Malformed))
+    }
+}
+
 /// Tag key: not empty, at most 128 characters, not starting with `aliyun` or `acs:`, no `http(s)://`.
 /// Tag value: may be empty, at most 128 characters, no `http(s)://`. Keys must be unique.
 pub fn check_tags(tags: &[TagInput]) -> Result<(), DomainError> {

@@ -294,17 +294,21 @@ pub fn merge_patch(old: &Rule, patch: &RuleInput) -> Result<RuleInput, DomainErr
     let mut merged = patch.clone();
     for f in [
         RuleField::IpProtocol,
-        RuleField::PortRange,
         RuleField::SourcePortRange,
         RuleField::Policy,
         RuleField::Priority,
         RuleField::NicType,
-        RuleField::PortRangeListId,
     ] {
         let slot = merged.field_mut(f);
         if slot.present().is_none() {
             slot.value = old.text(f);
         }
+    }
+    // The ports are one thing, a range or a list: a patch that names either replaces both, so a
+    // switch between the two forms reaches the check that refuses it.
+    if patch.port_range.present().is_none() && patch.port_range_list_id.present().is_none() {
+        merged.port_range.value = old.text(RuleField::PortRange);
+        merged.port_range_list_id.value = old.text(RuleField::PortRangeListId);
     }
     if merged.description.value.is_none() {
         merged.description.value = Some(old.description.clone());
@@ -334,6 +338,7 @@ pub struct RuleKey {
     direction: Direction,
     protocol: IpProtocol,
     ports: PortRange,
+    port_list: Option<String>,
     source_ports: Option<PortRange>,
     policy: Policy,
     nic: NicType,
@@ -350,7 +355,10 @@ pub struct Rule {
     pub created: i64,
     pub direction: Direction,
     pub protocol: IpProtocol,
+    /// `-1/-1` when the ports come from a port range list.
     pub ports: PortRange,
+    /// A port range list (`prl-…`) in place of `ports` (ECS).
+    pub port_list: Option<String>,
     pub source_ports: Option<PortRange>,
     pub policy: Policy,
     pub priority: Priority,
@@ -361,6 +369,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The lists the rule references: its prefix-list peer and its port range list.
+    pub fn lists(&self) -> impl Iterator<Item = &str> {
+        let prefix = match self.peer() {
+            Some(Peer::PrefixList(id)) => Some(id.as_str()),
+            _ => None,
+        };
+        prefix.into_iter().chain(self.port_list.as_deref())
+    }
+
     pub fn key(&self, identity: Identity) -> RuleKey {
         // ECS: the other side's IPv4 CIDR defaults to 0.0.0.0/0 (RevokeSecurityGroup page:
         // `DestCidrIp` "default 0.0.0.0/0"), so leaving it out and sending 0.0.0.0/0 name the same
@@ -377,6 +394,7 @@ impl Rule {
             direction: self.direction,
             protocol: self.protocol,
             ports: self.ports,
+            port_list: self.port_list.clone(),
             source_ports: self.source_ports,
             policy: self.policy,
             nic: self.nic,
@@ -417,14 +435,14 @@ impl Rule {
         };
         match field {
             RuleField::IpProtocol => Some(self.protocol.as_str().to_string()),
+            RuleField::PortRange if self.port_list.is_some() => None,
             RuleField::PortRange => Some(self.ports.to_string()),
             RuleField::SourcePortRange => self.source_ports.map(|p| p.to_string()),
             RuleField::Policy => Some(self.policy.as_str().to_string()),
             RuleField::Priority => Some(self.priority.to_string()),
             RuleField::NicType => Some(self.nic.as_str().to_string()),
             RuleField::Description => Some(self.description.clone()),
-            // A stored rule holds its resolved ports, not the list they came from.
-            RuleField::PortRangeListId => None,
+            RuleField::PortRangeListId => self.port_list.clone(),
             RuleField::Source(f) => side(&self.source, f),
             RuleField::Dest(f) => side(&self.dest, f),
         }
@@ -567,6 +585,7 @@ mod tests {
             direction: Direction::Ingress,
             protocol: IpProtocol::Tcp,
             ports: "22/22".parse().unwrap(),
+            port_list: None,
             source_ports: None,
             policy: Policy::Accept,
             priority: Priority::DEFAULT,
@@ -591,6 +610,7 @@ mod tests {
             direction: Direction::Egress,
             protocol: IpProtocol::Tcp,
             ports: "80/80".parse().unwrap(),
+            port_list: None,
             source_ports: None,
             policy: Policy::Drop,
             priority: Priority::new(7).unwrap(),

@@ -11,10 +11,11 @@ use super::error::{DocError, ValueError};
 use crate::domain::cidr::{Cidr, Ipv6Text};
 use crate::domain::group::{Group, Namespace, RuleSet, Scope};
 use crate::domain::instance::{default_nic_id, Instance, InstanceStatus, Nic};
+use crate::domain::lists::{canonical_entry, List, ListEntry, ListKind};
 use crate::domain::rule::{GroupPeer, Peer, Rule};
 use crate::domain::store::{is_rule_id, Frozen, Limits, State, TokenRecord};
 use crate::domain::values::{
-    Direction, GroupType, IpProtocol, NicType, Policy, PortRange, Priority,
+    Direction, Family, GroupType, IpProtocol, NicType, Policy, PortRange, Priority,
 };
 use crate::products;
 use crate::timefmt;
@@ -52,8 +53,50 @@ pub struct AccountDoc {
     pub ecs_instances: BTreeMap<String, Vec<InstanceDoc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ens_instances: Vec<InstanceDoc>,
+    /// ECS prefix lists by region (docs/reference/lists.md §6).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ecs_prefix_lists: BTreeMap<String, Vec<ListDoc>>,
+    /// ECS port range lists by region.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ecs_port_range_lists: BTreeMap<String, Vec<ListDoc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_tokens: Vec<TokenDoc>,
+}
+
+/// A prefix list or a port range list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListDoc {
+    /// `pl-…` or `prl-…`.
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Prefix lists: `IPv4` or `IPv6`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_family: Option<String>,
+    pub max_entries: u32,
+    #[serde(default)]
+    pub entries: Vec<EntryDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagDoc>,
+    #[serde(default)]
+    pub resource_group_id: String,
+    /// `yyyy-MM-ddTHH:mm:ssZ`; the load time when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+/// One entry: a CIDR block (prefix lists) or a port range (port range lists).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_range: Option<String>,
+    #[serde(default)]
+    pub description: String,
 }
 
 /// A virtual instance: as `PUT /_sgmock/instances` takes it and the state document keeps it.
@@ -132,7 +175,11 @@ pub struct RuleDoc {
     pub id: String,
     pub direction: String,
     pub protocol: String,
+    /// `-1/-1` for a rule whose ports come from `port_range_list`.
     pub port_range: String,
+    /// A port range list (`prl-…`) of the group's region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_range_list: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_port_range: Option<String>,
     #[serde(default = "accept")]
@@ -210,6 +257,7 @@ pub fn rule_doc(r: &Rule) -> RuleDoc {
         direction: r.direction.as_str().into(),
         protocol: r.protocol.as_str().into(),
         port_range: r.ports.to_string(),
+        port_range_list: r.port_list.clone(),
         source_port_range: r.source_ports.map(|p| p.to_string()),
         policy: r.policy.as_str().into(),
         priority: i64::from(r.priority.get()),
@@ -279,6 +327,16 @@ pub fn write_doc<W: std::io::Write>(
             Namespace::Edge => acct.ens_instances.push(instance_doc(i)),
         }
     }
+    for l in sorted_lists(&state.lists) {
+        if let Namespace::Region(r) = &l.scope.namespace {
+            let acct = accounts.entry(l.scope.account.as_str()).or_default();
+            let by_region = match l.kind {
+                ListKind::Prefix => &mut acct.ecs_prefix_lists,
+                ListKind::PortRange => &mut acct.ecs_port_range_lists,
+            };
+            by_region.entry(r.as_str()).or_default().push(list_doc(l));
+        }
+    }
     for t in &state.tokens {
         accounts
             .entry(t.account.as_str())
@@ -326,6 +384,10 @@ struct AccountOut<'a> {
     ecs_instances: BTreeMap<&'a str, Vec<InstanceDoc>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ens_instances: Vec<InstanceDoc>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    ecs_prefix_lists: BTreeMap<&'a str, Vec<ListDoc>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    ecs_port_range_lists: BTreeMap<&'a str, Vec<ListDoc>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     client_tokens: Vec<TokenOut<'a>>,
 }
@@ -345,6 +407,126 @@ struct TokenOut<'a> {
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     outcome: Option<&'a str>,
+}
+
+fn sorted_lists(lists: &[Arc<List>]) -> Vec<&List> {
+    let mut out: Vec<&List> = lists.iter().map(|l| l.as_ref()).collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// A list as the document keeps it.
+pub fn list_doc(l: &List) -> ListDoc {
+    ListDoc {
+        id: l.id.clone(),
+        name: l.name.clone(),
+        description: l.description.clone(),
+        address_family: l.family.map(|f| family_text(f).to_string()),
+        max_entries: l.max_entries,
+        entries: l
+            .entries
+            .iter()
+            .map(|e| {
+                let (cidr, port_range) = match l.kind {
+                    ListKind::Prefix => (Some(e.value.clone()), None),
+                    ListKind::PortRange => (None, Some(e.value.clone())),
+                };
+                EntryDoc {
+                    cidr,
+                    port_range,
+                    description: e.description.clone(),
+                }
+            })
+            .collect(),
+        tags: tag_docs(&l.tags),
+        resource_group_id: l.resource_group_id.clone(),
+        created: Some(timefmt::format(l.created)),
+    }
+}
+
+/// `IPv4` / `IPv6`, as prefix lists spell a family.
+pub fn family_text(f: Family) -> &'static str {
+    match f {
+        Family::V4 => "IPv4",
+        Family::V6 => "IPv6",
+    }
+}
+
+/// A list of `kind` in `scope`: its entries read as on Create (canonical, no duplicates, at most
+/// `MaxEntries`).
+pub fn list_from(
+    d: &ListDoc,
+    kind: ListKind,
+    scope: Scope,
+    now: i64,
+    at: At,
+) -> Result<List, DocError> {
+    if !d.id.starts_with(kind.id_prefix()) || d.id.len() <= kind.id_prefix().len() {
+        return Err(bad(at, ValueError::ListId(d.id.clone())));
+    }
+    let family = match (kind, d.address_family.as_deref()) {
+        (ListKind::Prefix, Some(f)) if f.eq_ignore_ascii_case("IPv4") => Some(Family::V4),
+        (ListKind::Prefix, Some(f)) if f.eq_ignore_ascii_case("IPv6") => Some(Family::V6),
+        (ListKind::Prefix, other) => {
+            return Err(bad(
+                at,
+                ValueError::Invalid {
+                    what: "address_family",
+                    text: other.unwrap_or_default().to_string(),
+                },
+            ))
+        }
+        (ListKind::PortRange, _) => None,
+    };
+    if d.max_entries < 1 || d.max_entries > kind.max_entries_bound() {
+        return Err(bad(
+            at,
+            ValueError::Invalid {
+                what: "max_entries",
+                text: d.max_entries.to_string(),
+            },
+        ));
+    }
+    let mut entries: Vec<ListEntry> = Vec::with_capacity(d.entries.len());
+    for e in &d.entries {
+        let sent = match kind {
+            ListKind::Prefix => e.cidr.as_deref(),
+            ListKind::PortRange => e.port_range.as_deref(),
+        }
+        .unwrap_or_default();
+        let value = canonical_entry(kind, family, sent).map_err(|_| {
+            bad(
+                at,
+                ValueError::Invalid {
+                    what: "entry",
+                    text: sent.to_string(),
+                },
+            )
+        })?;
+        if entries.iter().any(|x| x.value == value) {
+            return Err(bad(at, ValueError::DuplicateEntry(value)));
+        }
+        entries.push(ListEntry {
+            value,
+            description: e.description.clone(),
+        });
+    }
+    if entries.len() > d.max_entries as usize {
+        return Err(bad(at, ValueError::TooManyEntries));
+    }
+    Ok(List {
+        id: d.id.clone(),
+        kind,
+        scope,
+        name: d.name.clone(),
+        description: d.description.clone(),
+        family,
+        max_entries: d.max_entries,
+        entries,
+        tags: tags_from(&d.tags),
+        resource_group_id: d.resource_group_id.clone(),
+        created: time_or(&d.created, now, at)?,
+    })
 }
 
 fn sorted_instances(instances: &[Arc<Instance>]) -> Vec<&Instance> {
@@ -448,6 +630,16 @@ pub fn frozen_doc(state: &Frozen) -> StateDoc {
             Namespace::Edge => acct.ens_instances.push(instance_doc(i)),
         }
     }
+    for l in sorted_lists(&state.lists) {
+        if let Namespace::Region(r) = &l.scope.namespace {
+            let acct = accounts.entry(l.scope.account.clone()).or_default();
+            let by_region = match l.kind {
+                ListKind::Prefix => &mut acct.ecs_prefix_lists,
+                ListKind::PortRange => &mut acct.ecs_port_range_lists,
+            };
+            by_region.entry(r.clone()).or_default().push(list_doc(l));
+        }
+    }
     for t in &state.tokens {
         accounts
             .entry(t.account.clone())
@@ -533,15 +725,19 @@ pub fn rule_from(
 ) -> Result<Rule, DocError> {
     let protocol: IpProtocol = parse(&d.protocol, "protocol", at)?;
     let ports: PortRange = parse(&d.port_range, "port_range", at)?;
-    ports.check_for(protocol).map_err(|_| {
-        bad(
-            at,
-            ValueError::PortsForProtocol {
-                range: d.port_range.clone(),
-                protocol: protocol.to_string(),
-            },
-        )
-    })?;
+    let listed = d.port_range_list.is_some() && ports == PortRange::ANY;
+    ports
+        .check_for(protocol)
+        .or_else(|e| if listed { Ok(()) } else { Err(e) })
+        .map_err(|_| {
+            bad(
+                at,
+                ValueError::PortsForProtocol {
+                    range: d.port_range.clone(),
+                    protocol: protocol.to_string(),
+                },
+            )
+        })?;
     let source_ports = match &d.source_port_range {
         None => None,
         Some(s) => Some(parse::<PortRange>(s, "source_port_range", at)?),
@@ -559,6 +755,7 @@ pub fn rule_from(
         direction: parse::<Direction>(&d.direction, "direction", at)?,
         protocol,
         ports,
+        port_list: d.port_range_list.clone(),
         source_ports,
         policy: parse::<Policy>(&d.policy, "policy", at)?,
         priority: Priority::new(d.priority)
@@ -641,7 +838,7 @@ pub fn group_from(d: &GroupDoc, scope: Scope, now: i64, at: At) -> Result<Group,
 
 /// Check a document's format and version, and turn it into groups and tokens.
 /// What a document holds, converted: groups, instances, ClientTokens.
-type Contents = (Vec<Group>, Vec<Instance>, Vec<TokenRecord>);
+type Contents = (Vec<Group>, Vec<Instance>, Vec<List>, Vec<TokenRecord>);
 
 fn contents(doc: &StateDoc, now: i64) -> Result<Contents, DocError> {
     if doc.format != FORMAT {
@@ -654,11 +851,13 @@ fn contents(doc: &StateDoc, now: i64) -> Result<Contents, DocError> {
     let mut jobs: Vec<(&GroupDoc, Scope, &str, Option<&str>, usize)> = Vec::new();
     let mut tokens = Vec::new();
     let mut instances = Vec::new();
+    let mut lists = Vec::new();
     for (account, a) in &doc.accounts {
         if account.is_empty() {
             return Err(DocError::EmptyAccount);
         }
         instances.extend(account_instances(account, a)?);
+        lists.extend(account_lists(account, a, now)?);
         for (region, gs) in &a.ecs {
             for (i, g) in gs.iter().enumerate() {
                 let scope = Scope {
@@ -724,7 +923,32 @@ fn contents(doc: &StateDoc, now: i64) -> Result<Contents, DocError> {
         }
         groups
     };
-    Ok((groups, instances, tokens))
+    Ok((groups, instances, lists, tokens))
+}
+
+/// The lists of one account's document, converted.
+pub fn account_lists(account: &str, a: &AccountDoc, now: i64) -> Result<Vec<List>, DocError> {
+    let mut out = Vec::new();
+    for (kind, field, by_region) in [
+        (ListKind::Prefix, "ecs_prefix_lists", &a.ecs_prefix_lists),
+        (
+            ListKind::PortRange,
+            "ecs_port_range_lists",
+            &a.ecs_port_range_lists,
+        ),
+    ] {
+        for (region, ls) in by_region {
+            for (i, d) in ls.iter().enumerate() {
+                let scope = Scope {
+                    account: account.to_string(),
+                    namespace: Namespace::Region(region.clone()),
+                };
+                let at = || format!("accounts.{account}.{field}.{region}[{i}]");
+                out.push(list_from(d, kind, scope, now, &at)?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The instances of one account's document, converted.
@@ -766,10 +990,10 @@ pub fn from_doc(
 
 /// Load a document's groups and tokens into an empty state (fixtures). The id counter only grows.
 pub fn load_into(state: &mut State, doc: &StateDoc, now: i64) -> Result<(), DocError> {
-    let (groups, instances, tokens) = contents(doc, now)?;
+    let (groups, instances, lists, tokens) = contents(doc, now)?;
     let (seed, issued) = state.id_state();
     state.set_id_state(seed, issued.max(doc.ids_issued));
-    Ok(state.load(groups, instances, tokens)?)
+    Ok(state.load(groups, instances, lists, tokens)?)
 }
 
 /// Several documents as one (a fixtures folder). Ids must stay unique across them.
@@ -800,6 +1024,15 @@ pub fn merge(docs: Vec<StateDoc>) -> StateDoc {
                 acct.ecs_instances.entry(region).or_default().extend(is);
             }
             acct.ens_instances.extend(a.ens_instances);
+            for (region, ls) in a.ecs_prefix_lists {
+                acct.ecs_prefix_lists.entry(region).or_default().extend(ls);
+            }
+            for (region, ls) in a.ecs_port_range_lists {
+                acct.ecs_port_range_lists
+                    .entry(region)
+                    .or_default()
+                    .extend(ls);
+            }
             acct.client_tokens.extend(a.client_tokens);
         }
     }

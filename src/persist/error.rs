@@ -36,6 +36,12 @@ pub enum ValueError {
     NicId,
     #[error("at most one network interface may be primary")]
     Primary,
+    #[error("list id {0:?} does not start with the kind's prefix (pl- or prl-)")]
+    ListId(String),
+    #[error("entry {0} is given twice")]
+    DuplicateEntry(String),
+    #[error("more entries than max_entries")]
+    TooManyEntries,
 }
 
 /// Why a state document (a snapshot, `PUT /_sgmock/state`, a fixture) cannot be loaded.

@@ -6,12 +6,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::doc::{
-    group_doc, group_from, instance_doc, instance_from, parse, rule_doc, rule_from, tag_docs,
-    tags_from, GroupDoc, InstanceDoc, RuleDoc, TagDoc,
+    group_doc, group_from, instance_doc, instance_from, list_doc, list_from, parse, rule_doc,
+    rule_from, tag_docs, tags_from, GroupDoc, InstanceDoc, ListDoc, RuleDoc, TagDoc,
 };
 use super::error::{DocError, RecordError};
 use crate::domain::cidr::Ipv6Text;
 use crate::domain::group::{Namespace, Scope};
+use crate::domain::lists::ListKind;
 use crate::domain::policy::Namespacing;
 use crate::domain::store::{Event, GroupAttrs, TokenRecord};
 use crate::domain::values::NicType;
@@ -149,6 +150,17 @@ pub enum EventDoc {
     InstanceRemoved {
         id: String,
     },
+    ListPut {
+        account: String,
+        /// The region.
+        namespace: String,
+        /// `prefix` or `port_range`.
+        kind: String,
+        list: ListDoc,
+    },
+    ListRemoved {
+        id: String,
+    },
 }
 
 /// A journal event's namespace: the region of a regional group, else its product's key.
@@ -216,6 +228,17 @@ pub fn event_doc(e: &Event) -> EventDoc {
             instance: instance_doc(i),
         },
         Event::InstanceRemoved { id } => EventDoc::InstanceRemoved { id: id.clone() },
+        Event::ListPut(l) => EventDoc::ListPut {
+            account: l.scope.account.clone(),
+            namespace: namespace_key(&l.scope.namespace),
+            kind: match l.kind {
+                ListKind::Prefix => "prefix",
+                ListKind::PortRange => "port_range",
+            }
+            .into(),
+            list: list_doc(l),
+        },
+        Event::ListRemoved { id } => EventDoc::ListRemoved { id: id.clone() },
     }
 }
 
@@ -313,6 +336,38 @@ pub fn event_from(e: &EventDoc, now: i64) -> Result<Event, DocError> {
             )?))
         }
         EventDoc::InstanceRemoved { id } => Event::InstanceRemoved { id: id.clone() },
+        EventDoc::ListPut {
+            account,
+            namespace,
+            kind,
+            list,
+        } => {
+            let kind = match kind.as_str() {
+                "prefix" => ListKind::Prefix,
+                "port_range" => ListKind::PortRange,
+                other => {
+                    return Err(DocError::Value {
+                        at: "event".into(),
+                        problem: super::error::ValueError::Invalid {
+                            what: "kind",
+                            text: other.to_string(),
+                        },
+                    })
+                }
+            };
+            let scope = Scope {
+                account: account.clone(),
+                namespace: namespace_from_key(namespace),
+            };
+            Event::ListPut(std::sync::Arc::new(list_from(
+                list,
+                kind,
+                scope,
+                now,
+                &|| "event".to_string(),
+            )?))
+        }
+        EventDoc::ListRemoved { id } => Event::ListRemoved { id: id.clone() },
     })
 }
 

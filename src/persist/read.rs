@@ -9,7 +9,9 @@ use std::sync::mpsc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::doc::{account_instances, group_from, AccountDoc, GroupDoc, TokenDoc, FORMAT, VERSION};
+use super::doc::{
+    account_instances, account_lists, group_from, AccountDoc, GroupDoc, TokenDoc, FORMAT, VERSION,
+};
 use super::error::DocError;
 use crate::domain::group::{Namespace, Scope};
 use crate::domain::store::{Limits, State, TokenRecord};
@@ -80,13 +82,15 @@ pub fn read_state(
         }
         let groups = groups?;
         let mut instances = Vec::new();
+        let mut lists = Vec::new();
         for (account, doc) in &instance_docs {
             instances.extend(account_instances(account, doc)?);
+            lists.extend(account_lists(account, doc, now)?);
         }
         let mut state = State::new(limits, header.id_seed.or(seed));
         let (seed, _) = state.id_state();
         state.set_id_state(seed, header.ids_issued);
-        state.load(groups, instances, tokens)?;
+        state.load(groups, instances, lists, tokens)?;
         Ok(Read {
             state,
             journal_seq: header.journal_seq,
@@ -116,6 +120,8 @@ const ACCOUNT_FIELDS: &[&str] = &[
     "ens",
     "ecs_instances",
     "ens_instances",
+    "ecs_prefix_lists",
+    "ecs_port_range_lists",
     "client_tokens",
 ];
 
@@ -237,6 +243,8 @@ impl<'de> Visitor<'de> for AccountSeed<'_> {
             match key.as_str() {
                 "ecs_instances" => instances.ecs_instances = map.next_value()?,
                 "ens_instances" => instances.ens_instances = map.next_value()?,
+                "ecs_prefix_lists" => instances.ecs_prefix_lists = map.next_value()?,
+                "ecs_port_range_lists" => instances.ecs_port_range_lists = map.next_value()?,
                 "ecs" => map.next_value_seed(RegionsSeed {
                     tx: self.tx,
                     account: self.account,
@@ -258,7 +266,11 @@ impl<'de> Visitor<'de> for AccountSeed<'_> {
                 other => return Err(de::Error::unknown_field(other, ACCOUNT_FIELDS)),
             }
         }
-        if !instances.ecs_instances.is_empty() || !instances.ens_instances.is_empty() {
+        if !instances.ecs_instances.is_empty()
+            || !instances.ens_instances.is_empty()
+            || !instances.ecs_prefix_lists.is_empty()
+            || !instances.ecs_port_range_lists.is_empty()
+        {
             self.instances.push((self.account.to_string(), instances));
         }
         Ok(())

@@ -45,6 +45,18 @@ actions!(
     UntagResources,
     ListTagResources,
     JoinResourceGroup,
+    CreatePrefixList,
+    DescribePrefixLists,
+    DescribePrefixListAttributes,
+    DescribePrefixListAssociations,
+    ModifyPrefixList,
+    DeletePrefixList,
+    CreatePortRangeList,
+    DescribePortRangeLists,
+    DescribePortRangeListEntries,
+    DescribePortRangeListAssociations,
+    ModifyPortRangeList,
+    DeletePortRangeList,
     // ENS.
     CreateSecurityGroupPermissions,
     DeleteSecurityGroupPermissions,
@@ -54,6 +66,32 @@ impl Action {
     /// JoinSecurityGroup or LeaveSecurityGroup.
     pub fn is_membership(self) -> bool {
         matches!(self, Action::JoinSecurityGroup | Action::LeaveSecurityGroup)
+    }
+
+    /// One of the six port range list actions.
+    pub fn on_port_range_lists(self) -> bool {
+        matches!(
+            self,
+            Action::CreatePortRangeList
+                | Action::DescribePortRangeLists
+                | Action::DescribePortRangeListEntries
+                | Action::DescribePortRangeListAssociations
+                | Action::ModifyPortRangeList
+                | Action::DeletePortRangeList
+        )
+    }
+
+    /// One of the six prefix list actions.
+    pub fn on_prefix_lists(self) -> bool {
+        matches!(
+            self,
+            Action::CreatePrefixList
+                | Action::DescribePrefixLists
+                | Action::DescribePrefixListAttributes
+                | Action::DescribePrefixListAssociations
+                | Action::ModifyPrefixList
+                | Action::DeletePrefixList
+        )
     }
 
     /// RevokeSecurityGroup or RevokeSecurityGroupEgress.

@@ -12,6 +12,7 @@ mod ecs_rules;
 mod ecs_vs_ens;
 mod ens;
 mod instances;
+mod lists;
 mod persistence;
 mod robustness;
 mod support;

@@ -9,11 +9,13 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::ids::IdGen;
 use super::instances::Instances;
+use super::lists::Lists;
 use super::state::State;
 use super::tokens::{TokenRecord, TokenUndo};
 use crate::domain::group::{Group, Scope};
 use crate::domain::instance::Instance;
-use crate::domain::rule::{Peer, Rule};
+use crate::domain::lists::List;
+use crate::domain::rule::Rule;
 use crate::domain::values::Policy;
 
 /// One change to the state, as the primitives make it. A sink journals these; replay applies them.
@@ -52,6 +54,11 @@ pub enum Event {
     /// An instance declared, replaced, or its memberships changed: the whole instance after.
     InstancePut(Arc<Instance>),
     InstanceRemoved {
+        id: String,
+    },
+    /// A list created or changed: the whole list after.
+    ListPut(Arc<List>),
+    ListRemoved {
         id: String,
     },
 }
@@ -101,6 +108,10 @@ pub(super) enum Undo {
     PutInstance(Arc<Instance>),
     /// Of `put_instance` of a new one.
     RemoveInstance(String),
+    /// Of `put_list` over an older one, or of `remove_list`: the list before.
+    PutList(Arc<List>),
+    /// Of `put_list` of a new one.
+    RemoveList(String),
 }
 
 /// The whole state's collections, as a reset found them.
@@ -111,6 +122,7 @@ pub(super) struct Saved {
     pub(super) tokens: HashMap<(String, String), TokenRecord>,
     pub(super) token_order: VecDeque<(String, String)>,
     pub(super) instances: Instances,
+    pub(super) lists: Lists,
 }
 
 impl State {
@@ -141,10 +153,7 @@ impl State {
                 position,
                 rule,
             } => {
-                if let Some(Peer::Group(g)) = rule.peer() {
-                    let target = g.id.clone();
-                    self.add_ref(&target, &group);
-                }
+                self.index_rule(&group, &rule, true);
                 if let Some(g) = self.group_mut(&group) {
                     g.rules.insert_at(position, *rule);
                 }
@@ -181,6 +190,7 @@ impl State {
                     tokens,
                     token_order,
                     instances,
+                    lists,
                 } = *saved;
                 self.groups = groups;
                 self.by_scope = by_scope;
@@ -188,9 +198,12 @@ impl State {
                 self.tokens = tokens;
                 self.token_order = token_order;
                 self.instances = instances;
+                self.lists = lists;
             }
             Undo::PutInstance(i) => self.put_instance(i),
             Undo::RemoveInstance(id) => self.remove_instance(&id),
+            Undo::PutList(l) => self.put_list(l),
+            Undo::RemoveList(id) => self.remove_list(&id),
         }
     }
 
@@ -217,6 +230,8 @@ impl State {
             Event::Reset { account } => self.reset(account.as_deref()),
             Event::InstancePut(i) => self.put_instance(i),
             Event::InstanceRemoved { id } => self.remove_instance(&id),
+            Event::ListPut(l) => self.put_list(l),
+            Event::ListRemoved { id } => self.remove_list(&id),
         }
         self.rec = rec;
     }

@@ -3,13 +3,15 @@
 
 use crate::domain::error::{DomainError, Side};
 use crate::domain::group::{Group, Scope};
+use crate::domain::lists::ListKind;
 use crate::domain::rule::{
     merge_patch, parse_rule, peer_side, Dialect, GroupPeer, Peer, Rule, RuleDraft, RuleInput,
 };
-use crate::domain::values::{Direction, GroupType};
+use crate::domain::values::{Direction, GroupType, PortRange};
 use rustc_hash::FxHashSet as HashSet;
 
 use super::ids::is_rule_id;
+use super::lists::PREFIX_LIST_ASSOCIATIONS;
 use super::state::State;
 
 /// What to do when Authorize meets a rule that already exists.
@@ -72,17 +74,47 @@ impl State {
                     _ => {}
                 }
             }
-            // Prefix lists are not emulated yet, so every id is unknown.
+            // A prefix list of the group's region (docs/reference/lists.md §4): its family must be
+            // the other side's and the protocol's, and it serves at most 1,000 groups.
             Some(Peer::PrefixList(id)) => {
-                return Err(DomainError::PrefixListNotFound { id: id.clone() })
+                let list = self.list(&group.scope, ListKind::Prefix, id)?;
+                let other = match side {
+                    Side::Source => dest.as_ref(),
+                    Side::Dest => source.as_ref(),
+                };
+                if let Some(c) = other.and_then(Peer::cidr) {
+                    if list.family != Some(c.family()) {
+                        return Err(DomainError::PrefixListFamily);
+                    }
+                }
+                if draft
+                    .protocol
+                    .family()
+                    .is_some_and(|f| list.family != Some(f))
+                {
+                    return Err(DomainError::ProtocolListFamily);
+                }
+                let refs = self.association_count(id);
+                let already = self.associations(id).contains(&group.id.as_str());
+                if !already && refs >= PREFIX_LIST_ASSOCIATIONS {
+                    return Err(DomainError::ListAssociations {
+                        limit: PREFIX_LIST_ASSOCIATIONS,
+                    });
+                }
             }
             _ => {}
         }
-        let ports = match (draft.ports, &draft.port_range_list) {
-            (Some(p), _) => p,
-            // Port range lists are not emulated yet, so every id is unknown.
-            (None, Some(id)) => return Err(DomainError::PortRangeListNotFound { id: id.clone() }),
-            (None, None) => crate::domain::values::PortRange::ANY,
+        // A `PortRange` wins over a `PortRangeListId` (which is then ignored, not stored).
+        let (ports, port_list) = match (draft.ports, &draft.port_range_list) {
+            (Some(p), _) => (p, None),
+            (None, Some(id)) => {
+                if !group.is_vpc() {
+                    return Err(DomainError::ClassicPortRangeList);
+                }
+                self.list(&group.scope, ListKind::PortRange, id)?;
+                (PortRange::ANY, Some(id.clone()))
+            }
+            (None, None) => (PortRange::ANY, None),
         };
         Ok(Rule {
             id: String::new(),
@@ -90,6 +122,7 @@ impl State {
             direction: draft.direction,
             protocol: draft.protocol,
             ports,
+            port_list,
             source_ports: draft.source_ports,
             policy: draft.policy,
             priority: draft.priority,
@@ -127,8 +160,11 @@ impl State {
             }
             new_rules.push(rule);
         }
+        // Weighted: a rule that references a list counts as the list's MaxEntries
+        // (docs/reference/lists.md §5).
         let limit = self.limits.rules_per_group;
-        if group.rules.len() + new_rules.len() > limit {
+        let adding: usize = new_rules.iter().map(|r| self.rule_weight(r)).sum();
+        if self.group_weight(group) + adding > limit {
             return Err(DomainError::RuleLimit { limit });
         }
         let new_group_peers = new_rules
@@ -258,6 +294,17 @@ impl State {
         }
         if rule.peer().map(Peer::kind) != old.peer().map(Peer::kind) {
             return Err(DomainError::ModifyPeerKind);
+        }
+        if rule.port_list.is_some() != old.port_list.is_some() {
+            return Err(DomainError::ModifyPortRangeType);
+        }
+        let limit = self.limits.rules_per_group;
+        let weight = self
+            .group_weight(group)
+            .saturating_sub(self.rule_weight(old))
+            + self.rule_weight(&rule);
+        if weight > limit {
+            return Err(DomainError::RuleLimit { limit });
         }
         let identity = group.rules.identity();
         if group

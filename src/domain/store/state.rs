@@ -11,10 +11,12 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::events::{Event, GroupAttrs, Recorder, Saved, Undo};
 use super::ids::IdGen;
 use super::instances::Instances;
+use super::lists::Lists;
 use super::tokens::TokenRecord;
 use crate::domain::error::DomainError;
 use crate::domain::group::{Group, Scope};
 use crate::domain::instance::Instance;
+use crate::domain::lists::List;
 use crate::domain::rule::{Peer, Rule};
 
 /// Configurable limits (docs/reference/ecs.md §1.14).
@@ -49,6 +51,7 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct Frozen {
     pub groups: Vec<Arc<Group>>,
     pub instances: Vec<Arc<Instance>>,
+    pub lists: Vec<Arc<List>>,
     pub tokens: Vec<TokenRecord>,
     pub seed: u64,
     pub issued: u64,
@@ -75,6 +78,10 @@ pub enum LoadError {
     NicTwice(String),
     #[error("network interface {nic} is in group {group}, which is not in its account and region")]
     MemberElsewhere { nic: String, group: String },
+    #[error("list {0} appears twice")]
+    ListTwice(String),
+    #[error("rule {rule} references list {list}, which is not in its account and region")]
+    ListElsewhere { rule: String, list: String },
 }
 
 pub struct State {
@@ -87,6 +94,8 @@ pub struct State {
     pub(super) token_order: VecDeque<(String, String)>,
     /// Virtual instances, their ENIs and the groups those are in.
     pub(super) instances: Instances,
+    /// Prefix lists and port range lists, and which groups reference them.
+    pub(super) lists: Lists,
     pub(super) ids: IdGen,
     pub(super) clock: Clock,
     /// The current request's events and undo steps, when a sink is attached.
@@ -110,6 +119,7 @@ impl State {
             tokens: HashMap::default(),
             token_order: VecDeque::new(),
             instances: Instances::default(),
+            lists: Lists::default(),
             ids: IdGen {
                 seed: seed.unwrap_or_else(|| fastrand::u64(..)),
                 issued: 0,
@@ -151,6 +161,7 @@ impl State {
         Frozen {
             groups: self.groups.values().cloned().collect(),
             instances: self.instances.by_id.values().cloned().collect(),
+            lists: self.lists.by_id.values().cloned().collect(),
             tokens: self.tokens().cloned().collect(),
             seed: self.ids.seed,
             issued: self.ids.issued,
@@ -255,6 +266,26 @@ impl State {
         }
     }
 
+    /// Count a rule's references (to a peer group, to lists) in or out of the indexes.
+    pub(super) fn index_rule(&mut self, group: &str, rule: &Rule, add: bool) {
+        if let Some(Peer::Group(g)) = rule.peer() {
+            let target = g.id.clone();
+            if add {
+                self.add_ref(&target, group);
+            } else {
+                self.unref(&target, group);
+            }
+        }
+        let lists: Vec<String> = rule.lists().map(str::to_string).collect();
+        for list in lists {
+            if add {
+                self.add_list_ref(&list, group);
+            } else {
+                self.list_unref(&list, group);
+            }
+        }
+    }
+
     /// A group to change in place; copied first if a snapshot still shares it.
     pub(super) fn group_mut(&mut self, id: &str) -> Option<&mut Group> {
         self.groups.get_mut(id).map(Arc::make_mut)
@@ -265,11 +296,9 @@ impl State {
             || Event::GroupInserted(group.clone()),
             || Undo::RemoveGroup(group.id.clone()),
         );
-        for rule in group.rules.iter() {
-            if let Some(Peer::Group(g)) = rule.peer() {
-                let target = g.id.clone();
-                self.add_ref(&target, &group.id);
-            }
+        let rules: Vec<Rule> = group.rules.iter().cloned().collect();
+        for rule in &rules {
+            self.index_rule(&group.id, rule, true);
         }
         self.by_scope
             .entry(group.scope.clone())
@@ -289,9 +318,7 @@ impl State {
             }
         }
         for rule in group.rules.iter() {
-            if let Some(Peer::Group(g)) = rule.peer() {
-                self.unref(&g.id, id);
-            }
+            self.index_rule(id, rule, false);
         }
         self.emit(
             || Event::GroupRemoved { id: id.to_string() },
@@ -346,10 +373,7 @@ impl State {
                 rule: rule.id.clone(),
             },
         );
-        if let Some(Peer::Group(g)) = rule.peer() {
-            let target = g.id.clone();
-            self.add_ref(&target, group);
-        }
+        self.index_rule(group, &rule, true);
         if let Some(g) = self.group_mut(group) {
             g.rules.insert(rule);
         }
@@ -360,10 +384,7 @@ impl State {
         let Some((position, removed)) = removed else {
             return;
         };
-        if let Some(Peer::Group(g)) = removed.peer() {
-            let target = g.id.clone();
-            self.unref(&target, group);
-        }
+        self.index_rule(group, &removed, false);
         self.emit(
             || Event::RuleRemoved {
                 group: group.to_string(),
@@ -386,8 +407,8 @@ impl State {
         else {
             return;
         };
-        let old_target = old.peer().and_then(Peer::group).map(|g| g.id.clone());
-        let new_target = rule.peer().and_then(Peer::group).map(|g| g.id.clone());
+        self.index_rule(group, &old, false);
+        self.index_rule(group, &rule, true);
         self.emit(
             || Event::RuleReplaced {
                 group: group.to_string(),
@@ -401,15 +422,8 @@ impl State {
         if let Some(g) = self.group_mut(group) {
             g.rules.replace(rule);
         }
-        if old_target != new_target {
-            if let Some(t) = old_target {
-                self.unref(&t, group);
-            }
-            if let Some(t) = new_target {
-                self.add_ref(&t, group);
-            }
-        }
     }
+
     /// Drop everything, or one account's groups and tokens. The id counter stays: ids never repeat.
     pub fn reset(&mut self, account: Option<&str>) {
         let rec = self.rec.take();
@@ -421,6 +435,7 @@ impl State {
                 tokens: std::mem::take(&mut self.tokens),
                 token_order: std::mem::take(&mut self.token_order),
                 instances: std::mem::take(&mut self.instances),
+                lists: std::mem::take(&mut self.lists),
             },
             Some(a) => {
                 // Groups are shared, so this copy is of the indexes, not of the rules.
@@ -431,7 +446,18 @@ impl State {
                     tokens: self.tokens.clone(),
                     token_order: self.token_order.clone(),
                     instances: self.instances.clone(),
+                    lists: self.lists.clone(),
                 };
+                let dropped: Vec<String> = self
+                    .lists
+                    .by_id
+                    .values()
+                    .filter(|l| l.scope.account == a)
+                    .map(|l| l.id.clone())
+                    .collect();
+                for id in dropped {
+                    self.remove_list(&id);
+                }
                 let released: Vec<String> = self
                     .instances
                     .by_id
@@ -474,8 +500,48 @@ impl State {
         &mut self,
         groups: Vec<Group>,
         instances: Vec<Instance>,
+        lists: Vec<List>,
         tokens: Vec<TokenRecord>,
     ) -> Result<(), LoadError> {
+        let mut list_scopes: HashMap<&str, (&Scope, crate::domain::lists::ListKind)> =
+            HashMap::default();
+        for l in self.lists.by_id.values() {
+            list_scopes.insert(l.id.as_str(), (&l.scope, l.kind));
+        }
+        for l in &lists {
+            if list_scopes
+                .insert(l.id.as_str(), (&l.scope, l.kind))
+                .is_some()
+            {
+                return Err(LoadError::ListTwice(l.id.clone()));
+            }
+        }
+        for g in &groups {
+            for r in g.rules.iter() {
+                let prefix = match r.peer() {
+                    Some(Peer::PrefixList(id)) => {
+                        Some((id.as_str(), crate::domain::lists::ListKind::Prefix))
+                    }
+                    _ => None,
+                };
+                let port = r
+                    .port_list
+                    .as_deref()
+                    .map(|id| (id, crate::domain::lists::ListKind::PortRange));
+                for (id, kind) in prefix.into_iter().chain(port) {
+                    if list_scopes
+                        .get(id)
+                        .is_none_or(|(s, k)| **s != g.scope || *k != kind)
+                    {
+                        return Err(LoadError::ListElsewhere {
+                            rule: r.id.clone(),
+                            list: id.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        drop(list_scopes);
         let mut rule_ids = HashSet::default();
         let mut known: HashMap<&str, &Scope> = HashMap::default();
         for g in self.groups.values() {
@@ -531,6 +597,9 @@ impl State {
         drop(nics);
         drop(instance_ids);
         let rec = self.rec.take();
+        for l in lists {
+            self.put_list(Arc::new(l));
+        }
         for g in groups {
             self.insert_group(Arc::new(g));
         }

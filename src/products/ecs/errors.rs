@@ -5,6 +5,7 @@
 //! actions. Where an action's
 //! own page documents a different code for the same failure, the action decides (`action` below).
 
+use crate::domain::lists::ListKind;
 use crate::domain::values::Problem;
 use crate::domain::{Attr, DomainError, Side};
 use crate::products::{Action, Failure};
@@ -94,6 +95,15 @@ fn param(action: Action, p: &ParamError) -> ErrorInfo {
             "InvalidParameter",
             format!("The parameter {name} is not valid: list indexes are integers starting at 1."),
         ),
+        ParamError::TooMany { name, .. }
+            if matches!(name.as_str(), "Entry" | "AddEntry" | "RemoveEntry") =>
+        {
+            e(
+                400,
+                "LimitExceed.Entry",
+                "The number of entries added or removed exceeds the limit.",
+            )
+        }
         ParamError::TooMany { name, max } if name == "Tag" => e(
             403,
             "QuotaExceed.Tags",
@@ -116,6 +126,16 @@ fn bad_value(name: &str, hint: &str) -> ErrorInfo {
         "Direction" => e(400, "InvalidParamter", msg),
         "Attribute" => e(400, "InvalidParameter.AttributeNotSupported", msg),
         "AcceptLanguage" => e(404, "InvalidAcceptLanguage.NotFound", msg),
+        "PrefixListId" => e(
+            400,
+            "LimitExceed.PrefixListId",
+            "The specified number of PrefixListId exceeds the limit.",
+        ),
+        "PortRangeListId" => e(
+            400,
+            "LimitExceed.PortRangeListId",
+            "The specified number of PortRangeListId exceeds the limit.",
+        ),
         "ResourceType" => e(400, "InvalidResourceType.NotFound", msg),
         _ => e(400, "InvalidParameter", msg),
     }
@@ -123,7 +143,16 @@ fn bad_value(name: &str, hint: &str) -> ErrorInfo {
 
 fn invalid(action: Action, attr: Attr, field: &str, problem: Problem) -> ErrorInfo {
     let not_valid = format!("The specified parameter {field} is not valid.");
+    let ports = action.on_port_range_lists();
     match attr {
+        // Lists (docs/reference/lists.md §1, §2): the two kinds document different codes.
+        Attr::ListName if ports => e(400, "InvalidParameter.PortRangeListName", "The specified parameter PortRangeListName is not valid."),
+        Attr::ListName => e(400, "InvalidParameter.PrefixListName", "The parameter PrefixListName is not valid."),
+        Attr::ListDescription | Attr::EntryDescription if ports => e(400, "InvalidDescription.Malformed", "The specifid Description is not valid."),
+        Attr::ListDescription | Attr::EntryDescription => e(400, "InvalidDescription.Malformed", "The specified Description is wrongly formed."),
+        Attr::MaxEntries if ports && problem == Problem::OutOfRange => e(400, "InvalidOperation.MaxEntriesCountExceed", "The specified MaxEntries exceeded the upper limit."),
+        Attr::MaxEntries => e(400, "InvalidParameter", "The specified parameter MaxEntries is not valid."),
+        Attr::AddressFamily => e(400, "InvalidParameter.AddressFamily", "The parameter AddressFamily should be IPv4 or IPv6."),
         Attr::IpProtocol => e(
             400,
             "InvalidIpProtocol.ValueNotSupported",
@@ -339,6 +368,8 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
             "InvalidSecurityGroup.IsSame",
             "The authorized SecurityGroupId should be different from the DestGroupId.",
         ),
+        DomainError::PrefixListNotFound { .. } if action.on_prefix_lists() => e(404, "InvalidPrefixListId.NotFound", "The specified prefix list was not found."),
+        DomainError::PortRangeListNotFound { .. } if action.on_port_range_lists() => e(400, "InvalidPortRangeListId.NotFound", "The specified port range list was not found."),
         DomainError::PrefixListNotFound { id } => e(
             if action == Action::ModifySecurityGroupEgressRule { 400 } else { 404 },
             "InvalidPrefixListId.NotFound",
@@ -470,5 +501,25 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
         DomainError::NotMember { member, group } => e(400, "InvalidSecurityGroupAssociation.NotFound", format!("The specified instance or network interface {member} is not associated with the security group {group}.")),
         DomainError::LastGroup { by_instance: true } => e(403, "InstanceLastSecurityGroup", "The specified security group is the last security group for the instance."),
         DomainError::LastGroup { by_instance: false } => e(403, "InvalidOperation.AtLeastInOneGroup", "The specified network interface must stay in at least one security group."),
+        // Lists (docs/reference/lists.md).
+        DomainError::ListEntryMalformed { kind: ListKind::Prefix, value } => e(400, "InvalidParameter.CidrMalformed", format!("The specified CIDR {value} is not valid.")),
+        DomainError::ListEntryMalformed { kind: ListKind::PortRange, .. } => e(400, "InvalidParameter.PortRange", "The specified parameter PortRange is not valid. It should be two integers less than 65535 in specified format."),
+        DomainError::ListEntryDuplicated { kind: ListKind::Prefix, value } => e(400, "InvalidParameter.CidrDuplicated", format!("The specified CIDR {value} is duplicated.")),
+        DomainError::ListEntryDuplicated { kind: ListKind::PortRange, .. } => e(400, "InvalidParameter.PortRangeDuplicated", "The specified PortRange is duplicated."),
+        DomainError::ListEntryMissing { value, .. } => e(400, "InvalidParameter", format!("The specified entry {value} does not exist.")),
+        DomainError::ListFull { kind: ListKind::Prefix, .. } => e(400, "LimitExceed.MaxEntries", "The number of entries exceeds the MaxEntries of the specified prefix list."),
+        DomainError::ListFull { kind: ListKind::PortRange, on_create: true } => e(400, "InvalidOperation.EntryCountExceedMaxEntries", "The number of entries in the port list exceeds MaxEntries."),
+        DomainError::ListFull { kind: ListKind::PortRange, on_create: false } => e(400, "LimitExceed.MaxEntries", "The number of entries exceeds the MaxEntries of the specified PortRangeList."),
+        DomainError::ListEntriesPerCall { .. } => e(400, "LimitExceed.Entry", "The number of entries added or removed exceeds the limit."),
+        DomainError::ListQuota { kind: ListKind::Prefix, .. } => e(404, "LimitExceed.PrefixListPerRegion", "The number of prefix lists in the region exceeds the limit."),
+        DomainError::ListQuota { kind: ListKind::PortRange, .. } => e(400, "InvalidOperation.MaxCountExceed", "The number of port range list in the current account has exceeded quota."),
+        DomainError::ListInUse { kind: ListKind::Prefix } => e(400, "NotAllowed.AssociationExist", "The specified prefix list has associated resources."),
+        DomainError::ListInUse { kind: ListKind::PortRange } => e(400, "InvalidPortRangeListId.AssociationExist", "The specified port range list has association resources."),
+        DomainError::ClassicPortRangeList => e(400, "InvalidSecurityGroup.InvalidNetworkType", "The port range list is not supported when the network type of security group is classic."),
+        DomainError::PrefixListFamily if action.is_modify_rule() => e(400, "InvalidParam.PrefixListAddressFamilyMismatch", "The address family of the specified prefix list does not match the rule."),
+        DomainError::PrefixListFamily => e(400, "InvalidParam.PrefixListAddressFamilyMismatch", "The address family of the specified prefix list does not match the specified CidrIp."),
+        DomainError::ProtocolListFamily => e(400, "InvalidParam.ProtocolAndAddressFamilyMismatch", "The specified protocol does not match the address family of the prefix list."),
+        DomainError::ModifyPortRangeType => e(400, "InvalidOperation.ModifyPortRangeType", "The PortRange type is not allowed to be modified. You cannot modify a rule from using the port list to not using it, and vice versa."),
+        DomainError::ListAssociations { .. } => e(403, "LimitExceed.PrefixListAssociationResource", "The number of resources associated with the prefix list exceeds the limit."),
     }
 }

@@ -18,7 +18,7 @@ use super::{group_id, render, scope, PRODUCT};
 const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmdefault00000";
 
 /// `Tag.N.Key` / `Tag.N.Value`, N 1–20; the older lower-case `Tag.N.key` / `Tag.N.value` too.
-fn tags(ctx: &Ctx, require_key: bool) -> Result<Vec<TagInput>, Failure> {
+pub(super) fn tags(ctx: &Ctx, require_key: bool) -> Result<Vec<TagInput>, Failure> {
     let p = ctx.params;
     let mut out = Vec::new();
     for n in p.indexes("Tag", 20)? {

@@ -7,6 +7,7 @@ mod regions;
 
 pub use regions::{ids as served_regions, is_known as is_served_region};
 mod instances;
+mod lists;
 mod render;
 mod rules;
 mod tags;
@@ -74,6 +75,33 @@ static ACTIONS: &[(Action, Handler)] = &[
     (Action::JoinSecurityGroup, instances::join),
     (Action::LeaveSecurityGroup, instances::leave),
     (Action::DescribeInstances, instances::describe_instances),
+    (Action::CreatePrefixList, lists::create_prefix_list),
+    (Action::DescribePrefixLists, lists::describe_prefix_lists),
+    (
+        Action::DescribePrefixListAttributes,
+        lists::describe_prefix_list_attributes,
+    ),
+    (
+        Action::DescribePrefixListAssociations,
+        lists::describe_prefix_list_associations,
+    ),
+    (Action::ModifyPrefixList, lists::modify_prefix_list),
+    (Action::DeletePrefixList, lists::delete_prefix_list),
+    (Action::CreatePortRangeList, lists::create_port_range_list),
+    (
+        Action::DescribePortRangeLists,
+        lists::describe_port_range_lists,
+    ),
+    (
+        Action::DescribePortRangeListEntries,
+        lists::describe_port_range_list_entries,
+    ),
+    (
+        Action::DescribePortRangeListAssociations,
+        lists::describe_port_range_list_associations,
+    ),
+    (Action::ModifyPortRangeList, lists::modify_port_range_list),
+    (Action::DeletePortRangeList, lists::delete_port_range_list),
     (Action::UntagResources, tags::untag_resources),
     (Action::ListTagResources, tags::list_tag_resources),
     (Action::JoinResourceGroup, tags::join_resource_group),

@@ -50,6 +50,7 @@ struct Side<'a> {
     group_name: &'a str,
     owner: &'a str,
     prefix_list: &'a str,
+    prefix_list_name: &'a str,
 }
 
 fn side<'a>(state: &'a State, holder: &Group, peer: Option<&'a Peer>) -> Side<'a> {
@@ -78,8 +79,11 @@ fn side<'a>(state: &'a State, holder: &Group, peer: Option<&'a Peer>) -> Side<'a
                 ..Side::default()
             },
         },
+        // The list's id and current name; its entries are not expanded into the rule
+        // (docs/reference/lists.md §4).
         Some(Peer::PrefixList(p)) => Side {
             prefix_list: p,
+            prefix_list_name: state.list_any(p).map_or("", |l| l.name.as_str()),
             ..Side::default()
         },
         None => Side::default(),
@@ -93,8 +97,9 @@ struct Permission<'a> {
     security_group_rule_id: &'a str,
     direction: &'static str,
     ip_protocol: &'static str,
-    #[serde(serialize_with = "shown")]
-    port_range: PortRange,
+    /// `""` for a rule whose ports come from a port range list.
+    #[serde(serialize_with = "shown_or_empty")]
+    port_range: Option<PortRange>,
     #[serde(serialize_with = "shown_or_empty")]
     source_port_range: Option<PortRange>,
     policy: &'static str,
@@ -129,7 +134,7 @@ fn permission<'a>(state: &'a State, holder: &Group, r: &'a Rule) -> Permission<'
         security_group_rule_id: &r.id,
         direction: r.direction.as_str(),
         ip_protocol: r.protocol.as_str(),
-        port_range: r.ports,
+        port_range: r.port_list.is_none().then_some(r.ports),
         source_port_range: r.source_ports,
         policy: r.policy.as_str(),
         priority: r.priority.get(),
@@ -140,16 +145,20 @@ fn permission<'a>(state: &'a State, holder: &Group, r: &'a Rule) -> Permission<'
         source_group_name: s.group_name,
         source_group_owner_account: s.owner,
         source_prefix_list_id: s.prefix_list,
-        source_prefix_list_name: "",
+        source_prefix_list_name: s.prefix_list_name,
         dest_cidr_ip: d.v4,
         ipv6_dest_cidr_ip: d.v6,
         dest_group_id: d.group,
         dest_group_name: d.group_name,
         dest_group_owner_account: d.owner,
         dest_prefix_list_id: d.prefix_list,
-        dest_prefix_list_name: "",
-        port_range_list_id: "",
-        port_range_list_name: "",
+        dest_prefix_list_name: d.prefix_list_name,
+        port_range_list_id: r.port_list.as_deref().unwrap_or(""),
+        port_range_list_name: r
+            .port_list
+            .as_deref()
+            .and_then(|id| state.list_any(id))
+            .map_or("", |l| l.name.as_str()),
         description: &r.description,
         create_time: Iso(r.created),
     }

@@ -90,6 +90,11 @@ fn invalid(attr: Attr, name: &str, problem: Problem) -> ErrorInfo {
         Attr::SecurityGroupId => field("SecurityGroupId", name),
         // Parameters ENS does not have (its rules and groups never carry them).
         Attr::GroupType
+        | Attr::ListName
+        | Attr::ListDescription
+        | Attr::EntryDescription
+        | Attr::MaxEntries
+        | Attr::AddressFamily
         | Attr::InnerAccessPolicy
         | Attr::TagKey
         | Attr::TagValue
@@ -191,7 +196,20 @@ fn domain(action: Action, d: &DomainError) -> ErrorInfo {
         | DomainError::GroupsPerNic { .. }
         | DomainError::GroupFull { .. }
         | DomainError::NotMember { .. }
-        | DomainError::LastGroup { .. } => general("a parameter ENS does not support"),
+        | DomainError::LastGroup { .. }
+        // ENS has no prefix lists or port range lists.
+        | DomainError::ListEntryMalformed { .. }
+        | DomainError::ListEntryDuplicated { .. }
+        | DomainError::ListEntryMissing { .. }
+        | DomainError::ListFull { .. }
+        | DomainError::ListEntriesPerCall { .. }
+        | DomainError::ListQuota { .. }
+        | DomainError::ListInUse { .. }
+        | DomainError::ClassicPortRangeList
+        | DomainError::PrefixListFamily
+        | DomainError::ProtocolListFamily
+        | DomainError::ModifyPortRangeType
+        | DomainError::ListAssociations { .. } => general("a parameter ENS does not support"),
     }
 }
 
