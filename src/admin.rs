@@ -184,6 +184,7 @@ async fn info(State(app): State<Arc<App>>) -> Json<Value> {
             "default_account": crate::DEFAULT_ACCOUNT,
             "rule_limit": c.rule_limit,
             "groups_per_eni": c.groups_per_eni,
+            "lists_per_region": c.lists_per_region,
             "group_quota": c.group_quota,
             "seed": c.seed,
             "state_file": c.state_file,

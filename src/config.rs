@@ -38,6 +38,10 @@ pub struct Config {
     #[arg(long, env = "SGMOCK_GROUPS_PER_ENI", default_value_t = 5, value_parser = at_least_one)]
     pub groups_per_eni: usize,
 
+    /// Prefix lists, and port range lists, per account and region (Alibaba: 100 prefix lists).
+    #[arg(long, env = "SGMOCK_LISTS_PER_REGION", default_value_t = 100, value_parser = at_least_one)]
+    pub lists_per_region: usize,
+
     /// Seed for generated ids and probabilistic faults, so a run can be reproduced.
     #[arg(long, env = "SGMOCK_SEED")]
     pub seed: Option<u64>,
@@ -252,6 +256,7 @@ impl Default for Config {
             rule_limit: 200,
             group_quota: 100,
             groups_per_eni: 5,
+            lists_per_region: 100,
             seed: None,
             state_file: None,
             fsync: false,

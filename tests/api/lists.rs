@@ -391,6 +391,67 @@ async fn describe_prefix_lists_filters_and_pages() {
     );
 }
 
+#[tokio::test]
+async fn the_lists_per_region_quota_is_configurable_and_a_token_retry_passes_it() {
+    let api = Api::with(Config {
+        lists_per_region: 1,
+        ..Config::default()
+    });
+    let create = [
+        ("AddressFamily", "IPv4"),
+        ("MaxEntries", "1"),
+        ("PrefixListName", "one"),
+        ("ClientToken", "t-1"),
+    ];
+    let first = api
+        .ecs("CreatePrefixList", &create)
+        .await
+        .get("PrefixListId");
+    let d = api
+        .ecs(
+            "CreatePrefixList",
+            &[
+                ("AddressFamily", "IPv4"),
+                ("MaxEntries", "1"),
+                ("PrefixListName", "two"),
+            ],
+        )
+        .await;
+    assert_error(
+        &d,
+        404,
+        "LimitExceed.PrefixListPerRegion",
+        "The number of prefix lists in the region exceeds the limit.",
+    );
+    // The same token and parameters answer the first list, though the region is full.
+    assert_eq!(
+        api.ecs("CreatePrefixList", &create)
+            .await
+            .get("PrefixListId"),
+        first
+    );
+    // Port range lists count apart.
+    let d = api
+        .ecs(
+            "CreatePortRangeList",
+            &[("MaxEntries", "1"), ("PortRangeListName", "ports")],
+        )
+        .await;
+    assert_eq!(d.status, 200);
+    let d = api
+        .ecs(
+            "CreatePortRangeList",
+            &[("MaxEntries", "1"), ("PortRangeListName", "ports")],
+        )
+        .await;
+    assert_error(
+        &d,
+        400,
+        "InvalidOperation.MaxCountExceed",
+        "The number of port range list in the current account has exceeded quota.",
+    );
+}
+
 // ---------------------------------------------------------------- port range lists (§2, §3)
 
 #[tokio::test]

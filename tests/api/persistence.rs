@@ -178,6 +178,91 @@ async fn workload(api: &Api, run: &str, rounds: usize) {
     );
     let gone = format!("/_sgmock/instances/i-{run}2");
     assert_eq!(api.admin("DELETE", &gone, None).await.status, 200);
+    // Lists and rules that reference them (issue 15): created, modified, referenced, revoked, deleted.
+    let pl = api
+        .ecs(
+            "CreatePrefixList",
+            &[
+                ("AddressFamily", "IPv4"),
+                ("MaxEntries", "3"),
+                ("PrefixListName", "office"),
+                ("Entry.1.Cidr", "10.0.0.0/8"),
+            ],
+        )
+        .await
+        .get("PrefixListId");
+    let prl = api
+        .ecs(
+            "CreatePortRangeList",
+            &[
+                ("MaxEntries", "2"),
+                ("PortRangeListName", "ports"),
+                ("Entry.1.PortRange", "80/80"),
+            ],
+        )
+        .await
+        .get("PortRangeListId");
+    let steps: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "ModifyPrefixList",
+            vec![
+                ("PrefixListId", &pl),
+                ("AddEntry.1.Cidr", "172.16.0.0/12"),
+                ("AddEntry.1.Description", "branch"),
+            ],
+        ),
+        (
+            "ModifyPortRangeList",
+            vec![
+                ("PortRangeListId", &prl),
+                ("AddEntry.1.PortRange", "443/443"),
+            ],
+        ),
+        (
+            "AuthorizeSecurityGroup",
+            vec![
+                ("SecurityGroupId", &groups[1]),
+                ("IpProtocol", "tcp"),
+                ("PortRangeListId", &prl),
+                ("SourcePrefixListId", &pl),
+            ],
+        ),
+        (
+            "AuthorizeSecurityGroup",
+            vec![
+                ("SecurityGroupId", &groups[0]),
+                ("IpProtocol", "tcp"),
+                ("PortRange", "9/9"),
+                ("SourcePrefixListId", &pl),
+            ],
+        ),
+        (
+            "RevokeSecurityGroup",
+            vec![
+                ("SecurityGroupId", &groups[0]),
+                ("IpProtocol", "tcp"),
+                ("PortRange", "9/9"),
+                ("SourcePrefixListId", &pl),
+            ],
+        ),
+    ];
+    for (action, params) in steps {
+        let a = api.ecs(action, &params).await;
+        assert_eq!(a.status, 200, "{action}: {}", a.text);
+    }
+    let spare = api
+        .ecs(
+            "CreatePortRangeList",
+            &[("MaxEntries", "1"), ("PortRangeListName", "spare")],
+        )
+        .await
+        .get("PortRangeListId");
+    assert_eq!(
+        api.ecs("DeletePortRangeList", &[("PortRangeListId", &spare)])
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]

@@ -19,10 +19,6 @@ use super::super::{decode_token, encode_token, Ctx, Failure, Reply};
 use super::groups::tags;
 use super::scope;
 
-/// Lists per region (and kind): prefix lists 100, not adjustable; port range lists undocumented,
-/// the same (docs/reference/lists.md §1, §2).
-const LISTS_PER_REGION: usize = 100;
-
 /// The wire names of one kind.
 struct Names {
     id: &'static str,
@@ -143,7 +139,10 @@ fn create(ctx: &Ctx, kind: ListKind) -> Result<Reply, Failure> {
     };
     let id = ctx.app.store.write(|s| {
         s.idempotent(ctx.account, token.as_ref(), |s| {
-            s.create_list(&scope, new, LISTS_PER_REGION).map(Some)
+            // Per region and kind: 100 prefix lists; port range lists undocumented, the same
+            // (docs/reference/lists.md §1, §2); `--lists-per-region`.
+            s.create_list(&scope, new, ctx.app.config.lists_per_region)
+                .map(Some)
         })
     })?;
     let mut out = Reply::default();
