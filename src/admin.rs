@@ -46,6 +46,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_sgmock/requests", get(requests).delete(delete_requests))
         .route("/_sgmock/instances", get(get_instances).put(put_instances))
         .route("/_sgmock/instances/{id}", delete(delete_instance))
+        .route("/_sgmock/evaluate", post(crate::evaluate::handler))
+        .route("/_sgmock/lint", get(crate::evaluate::lint))
 }
 
 /// Refuse an admin request whose declared body is over its route's limit before reading it (so

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod evaluate;
 pub mod faults;
 pub mod persist;
 pub mod products;

@@ -73,6 +73,11 @@ impl Cidr {
         self.addr
     }
 
+    /// Whether `ip` is in the block (host bits of the stored text ignored; never across families).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        ipnet::IpNet::new(self.addr, self.prefix).is_ok_and(|n| n.contains(&ip))
+    }
+
     /// The block's network address (host bits cleared) and prefix length.
     pub fn network(&self) -> Option<(IpAddr, u8)> {
         ipnet::IpNet::new(self.addr, self.prefix)

@@ -6,12 +6,14 @@ pub mod error;
 pub mod group;
 pub mod input;
 pub mod instance;
+pub mod lint;
 pub mod lists;
 pub mod names;
 pub mod policy;
 pub mod rule;
 pub mod store;
 pub mod values;
+pub mod verdict;
 
 pub use error::{Attr, DomainError, Side};
 pub use values::Problem;

@@ -5,6 +5,7 @@
 use super::group::Namespace;
 use super::rule::{Dialect, Identity};
 use super::store::{MembershipRules, OnDuplicate, OnMissing};
+use super::verdict::Defaults;
 
 /// Where a product's groups live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct GroupPolicy {
     pub on_missing: OnMissing,
     /// How Join and Leave check instances against groups.
     pub membership: MembershipRules,
+    /// What a packet meets when no rule matches (the verdict API).
+    pub defaults: Defaults,
 }
 
 impl GroupPolicy {

@@ -14,8 +14,10 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::auth::{AuthError, Signed};
-use crate::domain::group::Namespace;
+use crate::domain::group::{Group, Namespace};
 use crate::domain::policy::GroupPolicy;
+use crate::domain::rule::Rule;
+use crate::domain::store::State;
 use crate::domain::store::Token;
 use crate::domain::{Attr, DomainError, Problem};
 pub use crate::rpc::Reply;
@@ -141,6 +143,8 @@ pub struct Product {
     pub describe: fn(Action, &Failure) -> ErrorInfo,
     /// How its groups and rules behave; what persistence, faults and admin look up.
     pub policy: GroupPolicy,
+    /// One rule as its DescribeSecurityGroupAttribute shows it.
+    pub rule_json: fn(&State, &Group, &Rule) -> Value,
 }
 
 static PRODUCTS: &[&Product] = &[&ecs::PRODUCT, &ens::PRODUCT];

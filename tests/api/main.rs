@@ -11,6 +11,7 @@ mod ecs_revoke_seed;
 mod ecs_rules;
 mod ecs_vs_ens;
 mod ens;
+mod evaluate;
 mod instances;
 mod lists;
 mod persistence;

@@ -87,6 +87,11 @@ impl State {
         self.instances.by_id.get(id).map(Arc::as_ref)
     }
 
+    /// The instance an ENI belongs to.
+    pub fn instance_of_nic(&self, nic: &str) -> Option<&Instance> {
+        self.instances.nics.get(nic).and_then(|i| self.instance(i))
+    }
+
     /// Every instance, in no particular order (snapshots sort what they write).
     pub fn all_instances(&self) -> impl Iterator<Item = &Instance> {
         self.instances.by_id.values().map(Arc::as_ref)

@@ -18,6 +18,7 @@ use crate::domain::policy::{GroupPolicy, Namespacing};
 use crate::domain::rule::{parse_rule, Dialect, Identity, RuleDraft, RuleInput};
 use crate::domain::store::{MembershipRules, OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
+use crate::domain::verdict::Defaults;
 use crate::domain::{Attr, DomainError, Problem};
 use crate::products::rule_fields;
 
@@ -29,6 +30,7 @@ pub static PRODUCT: Product = Product {
     version: "2014-05-26",
     actions: ACTIONS,
     describe: errors::describe,
+    rule_json: render::rule_json,
     policy: GroupPolicy {
         key: "ecs",
         namespacing: Namespacing::Regional,
@@ -40,6 +42,8 @@ pub static PRODUCT: Product = Product {
         on_duplicate: OnDuplicate::Ignore,
         on_missing: OnMissing::Ignore,
         // Every documented Join/Leave check (docs/reference/membership.md §2, §3).
+        defaults: Defaults::ByGroupType,
+        // By group type, and a basic group's InnerAccessPolicy (docs/reference/rules.md §4.3).
         membership: MembershipRules::Strict,
     },
 };

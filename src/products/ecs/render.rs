@@ -182,3 +182,8 @@ pub fn permissions<'a>(
     // Plain structs of strings and numbers always serialise.
     serde_json::value::to_raw_value(&list).unwrap_or_default()
 }
+
+/// One rule as DescribeSecurityGroupAttribute shows it (the verdict API quotes it).
+pub fn rule_json(state: &State, holder: &Group, rule: &Rule) -> Value {
+    serde_json::to_value(permission(state, holder, rule)).unwrap_or(Value::Null)
+}

@@ -18,6 +18,7 @@ use crate::domain::rule::{
 };
 use crate::domain::store::{MembershipRules, OnDuplicate, OnMissing};
 use crate::domain::values::Direction;
+use crate::domain::verdict::Defaults;
 use crate::domain::{Attr, DomainError};
 use crate::products::rule_fields;
 use crate::rpc::ParamError;
@@ -30,6 +31,7 @@ pub static PRODUCT: Product = Product {
     version: "2017-11-10",
     actions: ACTIONS,
     describe: errors::describe,
+    rule_json: render::rule_json,
     policy: GroupPolicy {
         key: "ens",
         namespacing: Namespacing::Global,
@@ -40,6 +42,8 @@ pub static PRODUCT: Product = Product {
         on_duplicate: OnDuplicate::Reject,
         on_missing: OnMissing::Reject,
         // Only the documented status check (docs/reference/membership.md §4).
+        defaults: Defaults::InboundDenied,
+        // Inbound denied, outbound allowed (docs/reference/verdict.md §2).
         membership: MembershipRules::Lenient,
     },
 };

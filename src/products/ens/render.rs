@@ -106,3 +106,13 @@ pub fn permissions<'a>(rules: impl Iterator<Item = &'a Rule>) -> Box<RawValue> {
     // Plain structs of strings and numbers always serialise.
     serde_json::value::to_raw_value(&Permissions { permission }).unwrap_or_default()
 }
+
+/// One rule as DescribeSecurityGroupAttribute shows it (the verdict API quotes it).
+pub fn rule_json(_state: &State, _holder: &Group, rule: &Rule) -> Value {
+    let list: Value =
+        serde_json::from_str(permissions(std::iter::once(rule)).get()).unwrap_or(Value::Null);
+    list.get("Permission")
+        .and_then(|p| p.get(0))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
