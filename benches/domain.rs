@@ -130,5 +130,64 @@ fn rendering(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, domain, rendering);
+/// The verdict over one interface's 5 groups × 200 rules (issue 16: tests may ask in loops).
+fn verdicts(c: &mut Criterion) {
+    use sgmock::domain::verdict::{verdict, Defaults, Packet, PacketPeer};
+    let mut s = State::new(Limits::default(), Some(1));
+    let scope = Scope {
+        account: "bench".into(),
+        namespace: Namespace::Region("cn-hangzhou".into()),
+    };
+    let mut ids = Vec::new();
+    for g in 0..5usize {
+        let id = s
+            .create_group(
+                &scope,
+                NewGroup {
+                    name: String::new(),
+                    description: String::new(),
+                    kind: GroupType::Normal,
+                    vpc_id: Some("vpc-1".into()),
+                    resource_group_id: String::new(),
+                    tags: Vec::new(),
+                    identity: Identity::WithoutPriority,
+                },
+            )
+            .expect("group");
+        let rules: Vec<RuleDraft> = (0..200).map(|i| draft(g * 1000 + i)).collect();
+        for chunk in rules.chunks(100) {
+            s.authorize(&scope, &id, chunk, OnDuplicate::Ignore)
+                .expect("authorize");
+        }
+        ids.push(id);
+    }
+    let groups: Vec<_> = ids
+        .iter()
+        .map(|id| s.group(&scope, id).expect("group"))
+        .collect();
+    let packet = Packet {
+        direction: Direction::Ingress,
+        protocol: sgmock::domain::values::IpProtocol::Tcp,
+        port: Some(4242),
+        source_port: None,
+        peer: PacketPeer::Ip("10.7.1.9".parse().expect("ip")),
+        nic: None,
+    };
+    c.bench_function("verdict: 5 groups x 200 rules", |b| {
+        b.iter(|| {
+            black_box(
+                verdict(
+                    &s,
+                    black_box(&groups),
+                    black_box(&packet),
+                    Defaults::ByGroupType,
+                )
+                .expect("verdict")
+                .policy,
+            )
+        })
+    });
+}
+
+criterion_group!(benches, domain, rendering, verdicts);
 criterion_main!(benches);

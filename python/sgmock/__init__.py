@@ -21,6 +21,7 @@ import sysconfig
 import tempfile
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 __all__ = ["Server", "SgmockError", "binary"]
@@ -208,6 +209,18 @@ class Server:
         if account:
             body["account"] = account
         return self._admin("PUT", "/_sgmock/instances", body)
+
+    def evaluate(self, **question):
+        """Would this packet pass? `POST /_sgmock/evaluate` with the question's fields (`target`,
+        `direction`, `protocol`, `port`, `peer`, …; `region` defaults to cn-hangzhou for ECS)."""
+        if question.get("product", "ecs") == "ecs":
+            question.setdefault("region", DEFAULT_REGION)
+        return self._admin("POST", "/_sgmock/evaluate", question)
+
+    def lint(self, **filters):
+        """The rule linter's findings (`account`, `region`, `security_group_id` filter them)."""
+        query = urllib.parse.urlencode({k: v for k, v in filters.items() if v})
+        return self._admin("GET", "/_sgmock/lint" + (f"?{query}" if query else ""))
 
     def requests(self, limit=None):
         """The recent requests, oldest first: dicts with `action`, `status`, `code`, `params`, …"""

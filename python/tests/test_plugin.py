@@ -136,3 +136,13 @@ def test_declared_instances_join_groups_through_the_sdk(sgmock):
     with pytest.raises(ClientException) as info:
         ecs.leave_security_group(models.LeaveSecurityGroupRequest(region_id="cn-hangzhou", security_group_id=sg, instance_id="i-plugin"))
     assert info.value.code == "InstanceLastSecurityGroup"
+
+
+def test_evaluate_and_lint_from_the_fixture(sgmock):
+    ecs = sgmock.ecs_client()
+    sg = ecs.create_security_group(models.CreateSecurityGroupRequest(region_id="cn-hangzhou", vpc_id="vpc-1")).body.security_group_id
+    ecs.authorize_security_group(models.AuthorizeSecurityGroupRequest(region_id="cn-hangzhou", security_group_id=sg, permissions=[
+        models.AuthorizeSecurityGroupRequestPermissions(ip_protocol="tcp", port_range="22/22", source_cidr_ip="0.0.0.0/0")]))
+    answer = sgmock.evaluate(target={"security_group_ids": [sg]}, direction="ingress", protocol="tcp", port=22, peer={"ip": "203.0.113.7"})
+    assert answer["verdict"] == "accept" and answer["decided_by"]["kind"] == "rule"
+    assert [f["code"] for f in sgmock.lint(security_group_id=sg)] == ["OpenToWorld"]
