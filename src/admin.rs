@@ -1,4 +1,4 @@
-//! The admin API under `/_sgmock/` (design.md §1): health, info, reset, state export/import, fault
+//! The admin API under `/_sgmock/` (README "Admin API"): health, info, reset, state export/import, fault
 //! injection and the recent-requests log. Answers are plain JSON; errors are
 //! `{"code": …, "message": …}` with a 4xx.
 
@@ -47,6 +47,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_sgmock/instances", get(get_instances).put(put_instances))
         .route("/_sgmock/instances/{id}", delete(delete_instance))
         .route("/_sgmock/evaluate", post(crate::evaluate::handler))
+        .route("/_sgmock/ui", get(ui_redirect))
+        .route("/_sgmock/ui/", get(ui_index))
+        .route("/_sgmock/ui/app.js", get(ui_js))
+        .route("/_sgmock/ui/app.css", get(ui_css))
         .route("/_sgmock/lint", get(crate::evaluate::lint))
 }
 
@@ -93,7 +97,9 @@ pub async fn require_token(
     // Health and the CA certificate (public by nature) stay open.
     let guarded = (path == "/_sgmock" || path.starts_with("/_sgmock/"))
         && path != "/_sgmock/health"
-        && path != "/_sgmock/ca.pem";
+        && path != "/_sgmock/ca.pem"
+        // The console's files hold no data; its calls to the API carry the token.
+        && !path.starts_with("/_sgmock/ui");
     if !guarded {
         return next.run(req).await;
     }
@@ -175,6 +181,8 @@ async fn info(State(app): State<Arc<App>>) -> Json<Value> {
         "name": "sgmock",
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": app.started.elapsed().as_secs(),
+        // What the console (and other tools) may use.
+        "features": ["instances", "prefix_lists", "port_range_lists", "evaluate", "lint", "ui"],
         "products": crate::products::all()
             .map(|p| (p.policy.key.to_string(), Value::from(p.version)))
             .collect::<serde_json::Map<_, _>>(),
@@ -466,4 +474,38 @@ async fn delete_instance(State(app): State<Arc<App>>, Path(id): Path<String>) ->
             "the release could not be made durable; nothing changed",
         ),
     }
+}
+
+// ---------------------------------------------------------------- the console
+
+/// The console's files, embedded at build time (no network at run time).
+const UI_INDEX: &str = include_str!("ui/index.html");
+const UI_JS: &str = include_str!("ui/app.js");
+const UI_CSS: &str = include_str!("ui/app.css");
+
+fn ui_file(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn ui_redirect() -> Response {
+    axum::response::Redirect::permanent("/_sgmock/ui/").into_response()
+}
+
+async fn ui_index() -> Response {
+    ui_file("text/html; charset=utf-8", UI_INDEX)
+}
+
+async fn ui_js() -> Response {
+    ui_file("text/javascript; charset=utf-8", UI_JS)
+}
+
+async fn ui_css() -> Response {
+    ui_file("text/css; charset=utf-8", UI_CSS)
 }

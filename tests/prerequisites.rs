@@ -32,6 +32,12 @@ fn path_with(dir: &Path, fakes: &[(&str, &str)]) -> String {
 }
 
 fn run(path: &str) -> (Option<i32>, String) {
+    run_with(path, &[])
+}
+
+/// `CHROMIUM` is pointed at an executable file unless `env` says otherwise, so the other checks are
+/// seen alone.
+fn run_with(path: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
     let bash = Command::new("bash")
         .args(["-c", "command -v bash"])
         .output()
@@ -41,6 +47,8 @@ fn run(path: &str) -> (Option<i32>, String) {
         .arg(Path::new(ROOT).join("scripts/test"))
         .env_clear()
         .env("PATH", path)
+        .env("CHROMIUM", format!("{path}/bash"))
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (
@@ -77,5 +85,27 @@ fn tools_that_are_too_old_are_named_with_their_versions() {
     assert_eq!(
         stderr,
         "scripts/test: missing prerequisites: python3 Rust 1.89 or newer (found 1.70.0) Node.js 18 or newer (found 16.20.2)\n"
+    );
+}
+
+#[test]
+fn a_missing_chromium_is_named_when_it_cannot_be_installed() {
+    // No apt-get on this PATH: the script cannot install it, so it names it and where it looked.
+    let dir = tempfile::tempdir().unwrap();
+    let path = path_with(
+        dir.path(),
+        &[
+            ("cargo", "cargo 1.95.0"),
+            ("rustc", "rustc 1.95.0 (59807616e 2026-04-14)"),
+            ("python3", "Python 3.11.7"),
+            ("node", "v20.20.2"),
+            ("npm", "11.19.1"),
+        ],
+    );
+    let (code, stderr) = run_with(&path, &[("CHROMIUM", "/nonexistent/chromium")]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        "scripts/test: missing prerequisites: Chromium at /nonexistent/chromium (Debian: apt-get install chromium; or set CHROMIUM)\n"
     );
 }

@@ -684,3 +684,67 @@ async fn admin_errors_are_json() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_console_is_served_from_the_binary_without_the_token_and_its_data_with_it() {
+    let api = Api::with(Config {
+        admin_token: Some(sgmock::config::Secret::new("s3cret")),
+        ..Default::default()
+    });
+    let get = |path: &str, token: Option<&str>| {
+        let mut b = axum::http::Request::builder().uri(path);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        sgmock::router(api.app.clone()).oneshot(b.body(axum::body::Body::empty()).unwrap())
+    };
+    // The files hold no data: open, with their types, never cached stale.
+    for (path, kind, marker) in [
+        (
+            "/_sgmock/ui/",
+            "text/html; charset=utf-8",
+            "<title>sgmock console</title>",
+        ),
+        (
+            "/_sgmock/ui/app.js",
+            "text/javascript; charset=utf-8",
+            "function route()",
+        ),
+        ("/_sgmock/ui/app.css", "text/css; charset=utf-8", "table{"),
+    ] {
+        let resp = get(path, None).await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["content-type"], kind, "{path}");
+        assert_eq!(resp.headers()["cache-control"], "no-cache", "{path}");
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains(marker), "{path}");
+        // Nothing is fetched from elsewhere at run time.
+        assert!(
+            !String::from_utf8_lossy(&body).contains("https://"),
+            "{path}"
+        );
+    }
+    let resp = get("/_sgmock/ui", None).await.unwrap();
+    assert_eq!(resp.status(), 308);
+    assert_eq!(resp.headers()["location"], "/_sgmock/ui/");
+    // What it reads still needs the token; with it, info says what the console may offer.
+    assert_eq!(get("/_sgmock/state", None).await.unwrap().status(), 401);
+    let resp = get("/_sgmock/info", Some("s3cret")).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let info: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        info["features"],
+        json!([
+            "instances",
+            "prefix_lists",
+            "port_range_lists",
+            "evaluate",
+            "lint",
+            "ui"
+        ])
+    );
+}
