@@ -369,6 +369,9 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
         account: outcome.account,
         status: outcome.status,
         code: outcome.code,
+        message: outcome
+            .message
+            .map(|m| requests::cut(&m, requests::MAX_VALUE_BYTES).to_string()),
         latency_us: started.elapsed().as_micros() as u64,
         params,
     });

@@ -31,6 +31,9 @@ pub struct Entry {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The error's message (cut to [`MAX_VALUE_BYTES`]), for failed calls only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     pub latency_us: u64,
     pub params: Vec<(String, String)>,
 }
@@ -39,6 +42,7 @@ impl Entry {
     /// Bytes an entry holds, roughly (what the total budget counts).
     fn weight(&self) -> usize {
         256 + self.action.len()
+            + self.message.as_ref().map_or(0, String::len)
             + self
                 .params
                 .iter()
@@ -48,7 +52,7 @@ impl Entry {
 }
 
 /// `s` cut to at most `max` bytes at a character boundary.
-fn cut(s: &str, max: usize) -> &str {
+pub fn cut(s: &str, max: usize) -> &str {
     let mut end = max.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
@@ -149,6 +153,7 @@ mod tests {
             account: String::new(),
             status: 200,
             code: None,
+            message: None,
             latency_us: 0,
             params,
         }

@@ -318,6 +318,8 @@ pub struct Outcome {
     pub action: String,
     pub status: u16,
     pub code: Option<String>,
+    /// The error's message, for the request log (the console shows why a call failed).
+    pub message: Option<String>,
 }
 
 /// An error answer outside any product (bad method, body too large, unknown version).
@@ -330,6 +332,7 @@ pub fn gateway_error(format: Format, request_id: &str, g: &GatewayError) -> (Res
         action: String::new(),
         status: info.status,
         code: Some(info.code),
+        message: Some(info.message),
     };
     (resp, outcome)
 }
@@ -378,6 +381,7 @@ impl Prepared<'_> {
             action: self.action.as_str().to_string(),
             status: info.status,
             code: Some(info.code.clone()),
+            message: Some(info.message.clone()),
         };
         (resp, outcome)
     }
@@ -399,6 +403,7 @@ impl Prepared<'_> {
                     action: self.action.as_str().to_string(),
                     status: 200,
                     code: None,
+                    message: None,
                 },
             ),
             Err(f) => {
@@ -447,6 +452,7 @@ pub fn prepare<'a>(
             action: action_name.clone(),
             status: info.status,
             code: Some(info.code),
+            message: Some(info.message),
         };
         (resp, outcome)
     };

@@ -198,21 +198,34 @@ async function groupView(id) {
 }
 
 async function requestsView() {
+  // Rows are redrawn on every refresh: remember which calls the reader opened.
+  const opened = new Set();
   const render = async () => {
     const log = await api("/_sgmock/requests?limit=200");
-    const rows = log.slice().reverse().map((e) => `<tr class="${e.status >= 400 ? "failed" : ""}"><td>${esc(e.time)}</td>
-      <td>${esc(e.product)}</td><td>${esc(e.action)}</td><td>${esc(e.account)}</td>
-      <td class="num ${e.status >= 400 ? "err" : ""}">${esc(e.status)}</td><td class="${e.code ? "err" : ""}">${esc(e.code || "")}</td>
-      <td class="num">${esc(e.latency_us)}</td><td class="muted">${esc(e.request_id)}</td></tr>`).join("");
     const table = document.getElementById("requests");
     if (!table) return false;
-    table.innerHTML = rows || `<tr><td colspan="8" class="muted">No requests yet.</td></tr>`;
+    const onlyFailed = document.getElementById("only-failed").checked;
+    const shown = log.slice().reverse().filter((e) => !onlyFailed || e.status >= 400);
+    const rows = shown.map((e) => {
+      const params = (e.params || []).map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join("");
+      return `<tr class="${e.status >= 400 ? "failed" : ""}" data-request="${esc(e.request_id)}"><td class="nw">${esc(e.time)}</td>
+      <td>${esc(e.product)}</td><td><details data-id="${esc(e.request_id)}"${opened.has(e.request_id) ? " open" : ""}><summary>${esc(e.action || "—")}</summary>
+      <p class="muted">${esc(e.method)} · RequestId ${esc(e.request_id)}</p><table class="params">${params}</table></details></td><td class="nw">${esc(e.account)}</td>
+      <td class="num ${e.status >= 400 ? "err" : ""}">${esc(e.status)}</td><td class="nw ${e.code ? "err" : ""}">${esc(e.code || "")}</td>
+      <td>${esc(e.message || "")}</td><td class="num">${esc(e.latency_us)}</td></tr>`;
+    }).join("");
+    table.innerHTML = rows || `<tr><td colspan="8" class="muted">${onlyFailed ? "No failed calls among the last 200." : "No requests yet."}</td></tr>`;
+    for (const d of table.querySelectorAll("details")) {
+      d.ontoggle = () => (d.open ? opened.add(d.dataset.id) : opened.delete(d.dataset.id));
+    }
     status.textContent = "updated " + new Date().toLocaleTimeString();
     return true;
   };
-  main.innerHTML = `<h1>Recent requests</h1><p class="muted">Newest first; refreshes every 2 seconds.</p>
+  main.innerHTML = `<h1>Recent requests</h1><p class="muted">Newest first; refreshes every 2 seconds. Open an action to see its parameters.</p>
+    <div class="toolbar"><label class="inline"><input type="checkbox" id="only-failed"> Only failed calls</label></div>
     <table><thead><tr><th>Time</th><th>Product</th><th>Action</th><th>Account</th><th class="num">Status</th><th>Code</th>
-    <th class="num">µs</th><th>RequestId</th></tr></thead><tbody id="requests"></tbody></table>`;
+    <th>Message</th><th class="num">µs</th></tr></thead><tbody id="requests"></tbody></table>`;
+  document.getElementById("only-failed").onchange = () => render().catch((e) => { status.textContent = e.message; });
   await render();
   timer = setInterval(() => render().catch((e) => { status.textContent = e.message; }), 2000);
 }

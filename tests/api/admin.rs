@@ -443,20 +443,30 @@ async fn the_request_log_lists_recent_calls_without_signatures() {
                 e["action"],
                 e["account"],
                 e["status"],
-                e["code"]
+                e["code"],
+                e["message"]
             ])
         })
         .collect();
     assert_eq!(
         summary,
         vec![
-            json!(["Ecs", "DescribeRegions", sgmock::DEFAULT_ACCOUNT, 200, null]),
+            json!([
+                "Ecs",
+                "DescribeRegions",
+                sgmock::DEFAULT_ACCOUNT,
+                200,
+                null,
+                null
+            ]),
+            // A failed call keeps its error's message (the console shows why it failed).
             json!([
                 "Ecs",
                 "DeleteSecurityGroup",
                 sgmock::DEFAULT_ACCOUNT,
                 404,
-                "InvalidSecurityGroup.NotFound"
+                "InvalidSecurityGroup.NotFound",
+                "The specified security group is not found: sg-x."
             ]),
         ]
     );

@@ -147,11 +147,19 @@ test("a failing request appears in the log by itself", async () => {
   await page.getByRole("heading", { name: "Recent requests" }).waitFor();
   await assert.rejects(call("DeleteSecurityGroup", { SecurityGroupId: "sg-doesnotexist" }));
   // The view refreshes every 2 s: wait (bounded) for the row, without reloading.
-  const failed = page.locator("#requests tr", { hasText: "DeleteSecurityGroup" });
+  const failed = page.locator("#requests > tr", { hasText: "DeleteSecurityGroup" });
   await failed.first().waitFor({ timeout: 10000 });
-  const cells = await failed.first().locator("td").allInnerTexts();
+  const cells = await failed.first().locator(":scope > td").allInnerTexts();
   assert.equal(cells[4], "404");
   assert.equal(cells[5], "InvalidSecurityGroup.NotFound");
+  assert.equal(cells[6], "The specified security group is not found: sg-doesnotexist.");
+  // Only the failures, and the call's parameters one click away.
+  await page.getByLabel("Only failed calls").check();
+  await page.waitForFunction(() => [...document.querySelectorAll("#requests > tr")].every((r) => r.classList.contains("failed")));
+  assert.equal(await page.locator("#requests > tr").count(), 1);
+  await failed.first().locator("summary").click();
+  const param = failed.first().locator("table.params tr", { hasText: "SecurityGroupId" });
+  assert.equal(await param.locator("td").innerText(), "sg-doesnotexist");
   await shot("4-requests");
 });
 
