@@ -37,6 +37,11 @@ function ecs() {
   });
 }
 
+async function ensCall(action, params) {
+  const ens = new RPCClient({ accessKeyId: "testid", accessKeySecret: "testsecret", endpoint: base, apiVersion: "2017-11-10" });
+  return ens.request(action, params, { method: "POST" });
+}
+
 async function call(action, params) {
   return ecs().request(action, Object.assign({ RegionId: "cn-hangzhou" }, params), { method: "POST" });
 }
@@ -79,6 +84,8 @@ before(async () => {
     await call("AuthorizeSecurityGroup", p);
   }
 
+  // An ENS group: shown in its own section of the account.
+  ids.edge = (await ensCall("CreateSecurityGroup", { SecurityGroupName: "edge-nodes" })).SecurityGroupId;
   // A virtual instance in the app tier, joined through the API: the group view lists its members.
   const put = await fetch(base + "/_sgmock/instances", { method: "PUT", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ account: "1234567890123456", region: "cn-hangzhou",
@@ -107,12 +114,20 @@ test("the groups view lists the groups with their rule counts", async () => {
   await page.goto(base + "/_sgmock/ui/");
   await page.getByRole("link", { name: "web-tier" }).waitFor();
   const rows = page.locator("tbody[data-groups] tr");
-  assert.equal(await rows.count(), 3);
+  assert.equal(await rows.count(), 4);
+  const sections = await page.locator("section[data-account] h3").allInnerTexts();
+  assert.deepEqual(sections, ["ECS · cn-hangzhou (3)", "ENS (1)"]);
+  assert.equal(await page.locator(`tr[data-id="${ids.edge}"] td`).first().innerText(), "edge-nodes");
   const web = page.locator(`tr[data-id="${ids.web}"] td`);
   assert.equal(await web.nth(4).innerText(), "1");
   assert.equal(await page.locator(`tr[data-id="${ids.big}"] td`).nth(4).innerText(), "200");
   await page.getByLabel("Filter").fill("app");
   assert.equal(await rows.filter({ visible: true }).count(), 1);
+  // Sorting by rule count puts the 200-rule group first.
+  await page.getByLabel("Filter").fill("");
+  await page.getByLabel("Sort").selectOption("rules");
+  assert.equal(await page.locator("tbody[data-groups]").first().locator("tr td:first-child").first().innerText(), "big");
+  await page.getByLabel("Sort").selectOption("name");
   await page.getByLabel("Filter").fill("");
   await noHorizontalScroll();
   await shot("1-groups");
@@ -180,7 +195,9 @@ test("the verdict form shows the deciding rule", async () => {
 
 test("the keyboard alone reaches a group", async () => {
   await page.goto(base + "/_sgmock/ui/");
+  await page.getByRole("link", { name: "app-tier" }).waitFor();
   await page.getByLabel("Filter").fill("web");
+  await page.locator(`tr[data-id="${ids.app}"]`).waitFor({ state: "hidden" });
   // From the filter: the sort control, then the first visible group link.
   await page.getByLabel("Filter").focus();
   await page.keyboard.press("Tab");
@@ -275,6 +292,6 @@ test("the State view downloads, resets and uploads only when asked", async () =>
   // The downloaded document brings it all back.
   await page.getByLabel("Replace the state with a document").setInputFiles(saved);
   await page.getByRole("button", { name: "Upload and replace" }).click();
-  await page.getByText(/Loaded 3 groups and 202 rules/).waitFor();
+  await page.getByText(/Loaded 4 groups and 202 rules/).waitFor();
   assert.equal(await count(), 3);
 });
