@@ -20,6 +20,7 @@ pub mod config;
 pub mod domain;
 pub mod evaluate;
 pub mod faults;
+pub mod logbuf;
 pub mod persist;
 pub mod products;
 pub mod requests;

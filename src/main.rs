@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use sgmock::config::LogFormat;
+use sgmock::logbuf::{LogBuffer, LogBufferHandle};
 use sgmock::{App, Config};
 use tracing_subscriber::EnvFilter;
 
@@ -92,14 +93,23 @@ async fn main() -> ExitCode {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only for a terminal: a log file or a container's log stays plain.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // Lines are written in batches by a thread of their own (src/logbuf.rs: a write per line cost
+    // more than an Authorize); everything pending is written before the process exits.
+    let log = LogBuffer::start(Box::new(std::io::stderr()));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(LogBufferHandle(log.clone()))
         .with_ansi(ansi);
     match config.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
+    let code = serve(config).await;
+    log.flush();
+    code
+}
+
+async fn serve(config: Config) -> ExitCode {
     // Bind first: a start that cannot listen creates no file (and takes no state-file lock).
     let listener = match tokio::net::TcpListener::bind(&config.listen).await {
         Ok(l) => l,

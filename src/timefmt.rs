@@ -31,6 +31,39 @@ impl std::fmt::Display for Iso {
     }
 }
 
+impl Iso {
+    /// Append the text to `out` without the formatting machinery (Describe writes one per rule).
+    pub fn push_to(self, out: &mut Vec<u8>) {
+        let Ok(t) = time::OffsetDateTime::from_unix_timestamp(self.0) else {
+            return;
+        };
+        let year = t.year();
+        if !(0..=9999).contains(&year) {
+            out.extend_from_slice(self.to_string().as_bytes());
+            return;
+        }
+        let two = |out: &mut Vec<u8>, n: u8| out.extend_from_slice(&[b'0' + n / 10, b'0' + n % 10]);
+        let y = year as u16;
+        out.extend_from_slice(&[
+            b'0' + (y / 1000) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+        ]);
+        two(out, u8::from(t.month()));
+        out.push(b'-');
+        two(out, t.day());
+        out.push(b'T');
+        two(out, t.hour());
+        out.push(b':');
+        two(out, t.minute());
+        out.push(b':');
+        two(out, t.second());
+        out.push(b'Z');
+    }
+}
+
 impl serde::Serialize for Iso {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

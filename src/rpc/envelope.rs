@@ -7,7 +7,6 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,12 +15,29 @@ pub enum Format {
     Xml,
 }
 
+/// JSON text written by our own writers (`products::json`): trusted, so it is copied into the
+/// answer as it is, never parsed or re-checked on the way out (its values come from `&str`s and
+/// its keys are literals: it is UTF-8 by construction).
+#[derive(Debug)]
+pub struct RawJson(Vec<u8>);
+
+impl RawJson {
+    /// Bytes our writer produced.
+    pub fn written(bytes: Vec<u8>) -> RawJson {
+        RawJson(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// One member of a success body: a JSON value, or JSON already serialized (large lists are written
-/// straight from the state through borrowed structs, without building a `Value` tree).
+/// straight from the state, without building a `Value` tree).
 #[derive(Debug)]
 pub enum Part {
     Value(Value),
-    Raw(Box<RawValue>),
+    Raw(RawJson),
 }
 
 /// A success body, members in order (`RequestId` is added first by [`success`]).
@@ -35,7 +51,7 @@ impl Reply {
         self.parts.push((key, Part::Value(value)));
     }
 
-    pub fn insert_raw(&mut self, key: String, raw: Box<RawValue>) {
+    pub fn insert_raw(&mut self, key: String, raw: RawJson) {
         self.parts.push((key, Part::Raw(raw)));
     }
 
@@ -62,7 +78,7 @@ fn part_value(p: &Part) -> Value {
     match p {
         Part::Value(v) => v.clone(),
         // Serialized by us from plain structs: it parses.
-        Part::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
+        Part::Raw(r) => serde_json::from_slice(r.as_bytes()).unwrap_or(Value::Null),
     }
 }
 
@@ -122,7 +138,16 @@ fn respond(status: u16, format: Format, request_id: &str, body: Vec<u8>) -> Resp
 
 /// `{"RequestId": …, members…}` written member by member.
 fn reply_json(request_id: &str, reply: &Reply) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
+    // Room for the raw parts up front: a 1,000-rule list is ~600 KB, copied once.
+    let raw: usize = reply
+        .parts
+        .iter()
+        .map(|(_, p)| match p {
+            Part::Raw(r) => r.as_bytes().len(),
+            Part::Value(_) => 0,
+        })
+        .sum();
+    let mut out = Vec::with_capacity(256 + raw);
     out.extend_from_slice(b"{\"RequestId\":");
     let _ = serde_json::to_writer(&mut out, request_id);
     for (k, p) in &reply.parts {
@@ -133,7 +158,7 @@ fn reply_json(request_id: &str, reply: &Reply) -> Vec<u8> {
             Part::Value(v) => {
                 let _ = serde_json::to_writer(&mut out, v);
             }
-            Part::Raw(r) => out.extend_from_slice(r.get().as_bytes()),
+            Part::Raw(r) => out.extend_from_slice(r.as_bytes()),
         }
     }
     out.push(b'}');

@@ -371,3 +371,62 @@ async fn a_real_socket_serves_form_posts_and_keeps_the_connection_alive() {
     );
     server.abort();
 }
+
+/// Rule lists are written by a writer of our own (issue 18), not by serde: the text itself — key
+/// order, Priority a string in ECS and a number in ENS, escaping — is what clients parse, so it is
+/// compared byte for byte.
+#[tokio::test]
+async fn describe_writes_each_rule_in_the_documented_order_and_escapes_like_json() {
+    let api = Api::new();
+    let sg = api.group(&[]).await;
+    api.ecs(
+        "AuthorizeSecurityGroup",
+        &[
+            ("SecurityGroupId", &sg),
+            ("IpProtocol", "tcp"),
+            ("PortRange", "22/22"),
+            ("SourceCidrIp", "10.0.0.0/8"),
+            ("Priority", "7"),
+            ("Description", "say \"hi\" \\ 中文"),
+        ],
+    )
+    .await
+    .ok();
+    let a = api
+        .ecs(
+            "DescribeSecurityGroupAttribute",
+            &[("SecurityGroupId", &sg)],
+        )
+        .await;
+    let rule_id = a.body["Permissions"]["Permission"][0]["SecurityGroupRuleId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expected = format!(
+        r#""Permissions":{{"Permission":[{{"SecurityGroupRuleId":"{rule_id}","Direction":"ingress","IpProtocol":"TCP","PortRange":"22/22","SourcePortRange":"","Policy":"Accept","Priority":"7","NicType":"intranet","SourceCidrIp":"10.0.0.0/8","Ipv6SourceCidrIp":"","SourceGroupId":"","SourceGroupName":"","SourceGroupOwnerAccount":"","SourcePrefixListId":"","SourcePrefixListName":"","DestCidrIp":"","Ipv6DestCidrIp":"","DestGroupId":"","DestGroupName":"","DestGroupOwnerAccount":"","DestPrefixListId":"","DestPrefixListName":"","PortRangeListId":"","PortRangeListName":"","Description":"say \"hi\" \\ 中文","CreateTime":"{NOW_TEXT}"}}]}}"#
+    );
+    assert!(a.text.contains(&expected), "{}", a.text);
+
+    let esg = api.ens_group(&[]).await;
+    api.ens(
+        "AuthorizeSecurityGroup",
+        &[
+            ("SecurityGroupId", &esg),
+            ("IpProtocol", "tcp"),
+            ("PortRange", "22/22"),
+            ("SourceCidrIp", "10.0.0.0/8"),
+            ("Priority", "7"),
+        ],
+    )
+    .await;
+    let a = api
+        .ens(
+            "DescribeSecurityGroupAttribute",
+            &[("SecurityGroupId", &esg)],
+        )
+        .await;
+    let expected = format!(
+        r#""Permissions":{{"Permission":[{{"Direction":"ingress","IpProtocol":"TCP","PortRange":"22/22","SourcePortRange":"","Policy":"Accept","Priority":7,"SourceCidrIp":"10.0.0.0/8","DestCidrIp":"","Ipv6SourceCidrIp":"","Ipv6DestCidrIp":"","Description":"","CreationTime":"{NOW_TEXT}"}}]}}"#
+    );
+    assert!(a.text.contains(&expected), "{}", a.text);
+}

@@ -1,18 +1,18 @@
 //! ECS response shapes (docs/reference/ecs.md §1.3, §1.4): list wrappers as objects
 //! (`{"Permission": [...]}`), fields that do not apply as `""`, rule Priority a string.
 //!
-//! Rules are written through borrowed structs straight to JSON: a describe of a 1,000-rule group
-//! builds no `Value` tree (that tree's allocations were most of its cost).
+//! Rules are written straight into the answer's bytes ([`Obj`]): a describe of a 1,000-rule group
+//! builds no `Value` tree (that tree's allocations were most of its cost) and runs no general
+//! serialiser (its escaping loop was most of what remained, issue 18).
 
-use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
 use crate::domain::store::{capacity, State};
-use crate::domain::values::{Family, PortRange};
-use crate::products::json::{shown, shown_or_empty};
+use crate::domain::values::Family;
+use crate::products::json::{key, permission_list, Obj};
+use crate::rpc::envelope::RawJson;
 use crate::timefmt::Iso;
 
 /// One element of `SecurityGroups.SecurityGroup` (DescribeSecurityGroups). `EcsCount` is the
@@ -90,100 +90,64 @@ fn side<'a>(state: &'a State, holder: &Group, peer: Option<&'a Peer>) -> Side<'a
     }
 }
 
-/// One element of `Permissions.Permission` (DescribeSecurityGroupAttribute), every documented field.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Permission<'a> {
-    security_group_rule_id: &'a str,
-    direction: &'static str,
-    ip_protocol: &'static str,
-    /// `""` for a rule whose ports come from a port range list.
-    #[serde(serialize_with = "shown_or_empty")]
-    port_range: Option<PortRange>,
-    #[serde(serialize_with = "shown_or_empty")]
-    source_port_range: Option<PortRange>,
-    policy: &'static str,
-    /// A string, as the current doc and the SDK model type it (docs/reference/conflicts.md #13).
-    #[serde(serialize_with = "shown")]
-    priority: u8,
-    nic_type: &'static str,
-    source_cidr_ip: &'a str,
-    ipv6_source_cidr_ip: &'a str,
-    source_group_id: &'a str,
-    source_group_name: &'a str,
-    source_group_owner_account: &'a str,
-    source_prefix_list_id: &'a str,
-    source_prefix_list_name: &'a str,
-    dest_cidr_ip: &'a str,
-    ipv6_dest_cidr_ip: &'a str,
-    dest_group_id: &'a str,
-    dest_group_name: &'a str,
-    dest_group_owner_account: &'a str,
-    dest_prefix_list_id: &'a str,
-    dest_prefix_list_name: &'a str,
-    port_range_list_id: &'a str,
-    port_range_list_name: &'a str,
-    description: &'a str,
-    create_time: Iso,
-}
-
-fn permission<'a>(state: &'a State, holder: &Group, r: &'a Rule) -> Permission<'a> {
+/// One element of `Permissions.Permission` (DescribeSecurityGroupAttribute), every documented
+/// field, in the documented order. Priority is a string, as the current doc and the SDK model type
+/// it (docs/reference/conflicts.md #13); a rule whose ports come from a port range list shows
+/// `PortRange` `""`.
+fn permission(out: &mut Vec<u8>, state: &State, holder: &Group, r: &Rule) {
     let s = side(state, holder, r.source.as_ref());
     let d = side(state, holder, r.dest.as_ref());
-    Permission {
-        security_group_rule_id: &r.id,
-        direction: r.direction.as_str(),
-        ip_protocol: r.protocol.as_str(),
-        port_range: r.port_list.is_none().then_some(r.ports),
-        source_port_range: r.source_ports,
-        policy: r.policy.as_str(),
-        priority: r.priority.get(),
-        nic_type: r.nic.as_str(),
-        source_cidr_ip: s.v4,
-        ipv6_source_cidr_ip: s.v6,
-        source_group_id: s.group,
-        source_group_name: s.group_name,
-        source_group_owner_account: s.owner,
-        source_prefix_list_id: s.prefix_list,
-        source_prefix_list_name: s.prefix_list_name,
-        dest_cidr_ip: d.v4,
-        ipv6_dest_cidr_ip: d.v6,
-        dest_group_id: d.group,
-        dest_group_name: d.group_name,
-        dest_group_owner_account: d.owner,
-        dest_prefix_list_id: d.prefix_list,
-        dest_prefix_list_name: d.prefix_list_name,
-        port_range_list_id: r.port_list.as_deref().unwrap_or(""),
-        port_range_list_name: r
-            .port_list
-            .as_deref()
-            .and_then(|id| state.list_any(id))
-            .map_or("", |l| l.name.as_str()),
-        description: &r.description,
-        create_time: Iso(r.created),
-    }
+    let mut o = Obj::begin(out);
+    o.str(key!("SecurityGroupRuleId"), &r.id)
+        .str(key!("Direction"), r.direction.as_str())
+        .str(key!("IpProtocol"), r.protocol.as_str())
+        .ports(key!("PortRange"), r.port_list.is_none().then_some(r.ports))
+        .ports(key!("SourcePortRange"), r.source_ports)
+        .str(key!("Policy"), r.policy.as_str())
+        .num_str(key!("Priority"), i64::from(r.priority.get()))
+        .str(key!("NicType"), r.nic.as_str())
+        .str(key!("SourceCidrIp"), s.v4)
+        .str(key!("Ipv6SourceCidrIp"), s.v6)
+        .str(key!("SourceGroupId"), s.group)
+        .str(key!("SourceGroupName"), s.group_name)
+        .str(key!("SourceGroupOwnerAccount"), s.owner)
+        .str(key!("SourcePrefixListId"), s.prefix_list)
+        .str(key!("SourcePrefixListName"), s.prefix_list_name)
+        .str(key!("DestCidrIp"), d.v4)
+        .str(key!("Ipv6DestCidrIp"), d.v6)
+        .str(key!("DestGroupId"), d.group)
+        .str(key!("DestGroupName"), d.group_name)
+        .str(key!("DestGroupOwnerAccount"), d.owner)
+        .str(key!("DestPrefixListId"), d.prefix_list)
+        .str(key!("DestPrefixListName"), d.prefix_list_name)
+        .str(
+            key!("PortRangeListId"),
+            r.port_list.as_deref().unwrap_or(""),
+        )
+        .str(
+            key!("PortRangeListName"),
+            r.port_list
+                .as_deref()
+                .and_then(|id| state.list_any(id))
+                .map_or("", |l| l.name.as_str()),
+        )
+        .str(key!("Description"), &r.description)
+        .time(key!("CreateTime"), Iso(r.created));
+    o.end();
 }
 
-#[derive(Serialize)]
-struct Permissions<'a> {
-    #[serde(rename = "Permission")]
-    permission: Vec<Permission<'a>>,
-}
-
-/// `{"Permission": [...]}` for these rules, serialised.
+/// `{"Permission": [...]}` for these rules, written straight into one buffer.
 pub fn permissions<'a>(
     state: &'a State,
     holder: &Group,
     rules: impl Iterator<Item = &'a Rule>,
-) -> Box<RawValue> {
-    let list = Permissions {
-        permission: rules.map(|r| permission(state, holder, r)).collect(),
-    };
-    // Plain structs of strings and numbers always serialise.
-    serde_json::value::to_raw_value(&list).unwrap_or_default()
+) -> RawJson {
+    permission_list(rules, |out, r| permission(out, state, holder, r))
 }
 
 /// One rule as DescribeSecurityGroupAttribute shows it (the verdict API quotes it).
 pub fn rule_json(state: &State, holder: &Group, rule: &Rule) -> Value {
-    serde_json::to_value(permission(state, holder, rule)).unwrap_or(Value::Null)
+    let mut out = Vec::new();
+    permission(&mut out, state, holder, rule);
+    serde_json::from_slice(&out).unwrap_or(Value::Null)
 }

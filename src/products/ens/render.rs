@@ -1,15 +1,14 @@
 //! ENS response shapes (docs/reference/ens.md §2.3, §2.4): no rule ids, `CreationTime` on rules, Priority
 //! and InstanceCount as JSON numbers, CIDRs exactly as sent.
 
-use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::domain::group::Group;
 use crate::domain::rule::{Peer, Rule};
 use crate::domain::store::State;
-use crate::domain::values::{Family, PortRange};
-use crate::products::json::{shown, shown_or_empty};
+use crate::domain::values::Family;
+use crate::products::json::{key, permission_list, Obj};
+use crate::rpc::envelope::RawJson;
 use crate::timefmt::Iso;
 
 /// One element of `SecurityGroups.SecurityGroup`: instances in the group through their primary
@@ -53,66 +52,35 @@ fn cidrs(p: Option<&Peer>) -> (&str, &str) {
     }
 }
 
-/// One element of `Permissions.Permission`.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Permission<'a> {
-    direction: &'static str,
-    ip_protocol: &'static str,
-    #[serde(serialize_with = "shown")]
-    port_range: PortRange,
-    /// Left out stays empty (docs/reference/terraform.md §7 decision 5).
-    #[serde(serialize_with = "shown_or_empty")]
-    source_port_range: Option<PortRange>,
-    policy: &'static str,
-    /// A JSON number (docs/reference/terraform.md F10).
-    priority: u8,
-    source_cidr_ip: &'a str,
-    dest_cidr_ip: &'a str,
-    ipv6_source_cidr_ip: &'a str,
-    ipv6_dest_cidr_ip: &'a str,
-    description: &'a str,
-    creation_time: Iso,
+/// One element of `Permissions.Permission`: Priority a JSON number (docs/reference/terraform.md
+/// F10); a left-out SourcePortRange stays empty (§7 decision 5).
+fn permission(out: &mut Vec<u8>, r: &Rule) {
+    let (s4, s6) = cidrs(r.source.as_ref());
+    let (d4, d6) = cidrs(r.dest.as_ref());
+    let mut o = Obj::begin(out);
+    o.str(key!("Direction"), r.direction.as_str())
+        .str(key!("IpProtocol"), r.protocol.as_str())
+        .ports(key!("PortRange"), Some(r.ports))
+        .ports(key!("SourcePortRange"), r.source_ports)
+        .str(key!("Policy"), r.policy.as_str())
+        .num(key!("Priority"), i64::from(r.priority.get()))
+        .str(key!("SourceCidrIp"), s4)
+        .str(key!("DestCidrIp"), d4)
+        .str(key!("Ipv6SourceCidrIp"), s6)
+        .str(key!("Ipv6DestCidrIp"), d6)
+        .str(key!("Description"), &r.description)
+        .time(key!("CreationTime"), Iso(r.created));
+    o.end();
 }
 
-#[derive(Serialize)]
-struct Permissions<'a> {
-    #[serde(rename = "Permission")]
-    permission: Vec<Permission<'a>>,
-}
-
-/// `{"Permission": [...]}` for these rules, serialised.
-pub fn permissions<'a>(rules: impl Iterator<Item = &'a Rule>) -> Box<RawValue> {
-    let permission = rules
-        .map(|r| {
-            let (s4, s6) = cidrs(r.source.as_ref());
-            let (d4, d6) = cidrs(r.dest.as_ref());
-            Permission {
-                direction: r.direction.as_str(),
-                ip_protocol: r.protocol.as_str(),
-                port_range: r.ports,
-                source_port_range: r.source_ports,
-                policy: r.policy.as_str(),
-                priority: r.priority.get(),
-                source_cidr_ip: s4,
-                dest_cidr_ip: d4,
-                ipv6_source_cidr_ip: s6,
-                ipv6_dest_cidr_ip: d6,
-                description: &r.description,
-                creation_time: Iso(r.created),
-            }
-        })
-        .collect();
-    // Plain structs of strings and numbers always serialise.
-    serde_json::value::to_raw_value(&Permissions { permission }).unwrap_or_default()
+/// `{"Permission": [...]}` for these rules, written straight into one buffer.
+pub fn permissions<'a>(rules: impl Iterator<Item = &'a Rule>) -> RawJson {
+    permission_list(rules, permission)
 }
 
 /// One rule as DescribeSecurityGroupAttribute shows it (the verdict API quotes it).
 pub fn rule_json(_state: &State, _holder: &Group, rule: &Rule) -> Value {
-    let list: Value =
-        serde_json::from_str(permissions(std::iter::once(rule)).get()).unwrap_or(Value::Null);
-    list.get("Permission")
-        .and_then(|p| p.get(0))
-        .cloned()
-        .unwrap_or(Value::Null)
+    let mut out = Vec::new();
+    permission(&mut out, rule);
+    serde_json::from_slice(&out).unwrap_or(Value::Null)
 }
