@@ -324,23 +324,22 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                 &products::GatewayError::BodyTooLarge,
             ),
             Ok(bytes) => {
-                let rpc = RpcRequest::decode(
+                let mut rpc = RpcRequest::decode(
                     parts.method.as_str(),
                     parts.uri.query(),
                     &parts.headers,
                     &bytes,
                 );
-                params = requests::redact(&rpc.pairs);
-                tracing::trace!(target: "sgmock::body", request_id = %request_id, params = ?params, "request");
+                tracing::trace!(target: "sgmock::body", request_id = %request_id, params = ?requests::redact(&rpc.pairs), "request");
                 let signed = Signed {
                     method: parts.method.as_str(),
                     path: parts.uri.path(),
                     headers: &parts.headers,
-                    query: &rpc.query,
+                    query: rpc.query(),
                     params: &rpc.pairs,
                     body: &bytes,
                 };
-                match products::prepare(&app, &rpc, &signed, &request_id) {
+                let answer = match products::prepare(&app, &rpc, &signed, &request_id) {
                     Err(refused) => *refused,
                     Ok(call) => {
                         let hit = app.faults.check(
@@ -356,7 +355,10 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                             None => call.run(&app, &request_id),
                         }
                     }
-                }
+                };
+                // Answered: the log takes the pairs themselves rather than a copy.
+                params = requests::redact_owned(std::mem::take(&mut rpc.pairs));
+                answer
             }
         }
     };

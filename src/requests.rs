@@ -63,27 +63,39 @@ pub fn cut(s: &str, max: usize) -> &str {
 /// Parameters as the log keeps them: credentials blanked, long values cut, at most
 /// [`MAX_ENTRY_BYTES`] in all (the rest summarised as one `…` parameter).
 pub fn redact(params: &[(String, String)]) -> Vec<(String, String)> {
+    redact_owned(params.to_vec())
+}
+
+/// [`redact`], taking the request's own pairs once it is answered: the strings that are kept as
+/// they are move into the log instead of being copied (issue 18: the copy was ~6 % of an Authorize).
+pub fn redact_owned(params: Vec<(String, String)>) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(params.len().min(64));
     let mut used = 0usize;
-    for (i, (k, v)) in params.iter().enumerate() {
+    let mut rest = params.into_iter();
+    while let Some((k, v)) = rest.next() {
+        let sent = k.len() + v.len();
         let value = if REDACTED.contains(&k.as_str()) {
             "***".to_string()
         } else if v.len() > MAX_VALUE_BYTES {
             format!(
                 "{}…[{} bytes, cut to {MAX_VALUE_BYTES}]",
-                cut(v, MAX_VALUE_BYTES),
+                cut(&v, MAX_VALUE_BYTES),
                 v.len()
             )
         } else {
-            v.clone()
+            v
         };
-        let name = cut(k, MAX_VALUE_BYTES).to_string();
+        let name = if k.len() > MAX_VALUE_BYTES {
+            cut(&k, MAX_VALUE_BYTES).to_string()
+        } else {
+            k
+        };
         if used + name.len() + value.len() > MAX_ENTRY_BYTES {
-            let rest = params.get(i..).unwrap_or_default();
-            let bytes: usize = rest.iter().map(|(k, v)| k.len() + v.len()).sum();
+            let left = rest.len();
+            let bytes: usize = sent + rest.map(|(k, v)| k.len() + v.len()).sum::<usize>();
             out.push((
                 "…".to_string(),
-                format!("{} more parameters ({bytes} bytes) not kept", rest.len()),
+                format!("{} more parameters ({bytes} bytes) not kept", left + 1),
             ));
             break;
         }

@@ -21,19 +21,20 @@ pub struct RpcRequest {
     pub action: Option<String>,
     pub version: Option<String>,
     pub format: Format,
-    /// Decoded query parameters, in wire order (what an ACS3 signature covers).
-    pub query: Pairs,
+    /// How many of `pairs` come from the query string (the first ones).
+    query_len: usize,
     /// Decoded query and form-body parameters, in wire order (what an RPC signature covers).
     pub pairs: Pairs,
     pub params: Result<Params, ParamError>,
 }
 
-/// Decode `query` and, when it is a form, `body` into name/value pairs: (query, query + body).
-pub fn pairs(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> (Pairs, Pairs) {
-    let query: Vec<(String, String)> = query
+/// Decode `query` and, when it is a form, `body` into name/value pairs: query + body, and how many
+/// of them came from the query (decoded once; the query's pairs are the first ones).
+pub fn pairs(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> (usize, Pairs) {
+    let mut out: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    let mut out = query.clone();
+    let query_len = out.len();
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -47,7 +48,7 @@ pub fn pairs(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> (Pairs, P
     if is_form {
         out.extend(form_urlencoded::parse(body).into_owned());
     }
-    (query, out)
+    (query_len, out)
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -65,7 +66,7 @@ impl RpcRequest {
         headers: &HeaderMap,
         body: &[u8],
     ) -> RpcRequest {
-        let (query, pairs) = pairs(query, headers, body);
+        let (query_len, pairs) = pairs(query, headers, body);
         let first = |name: &str| {
             pairs
                 .iter()
@@ -83,10 +84,17 @@ impl RpcRequest {
             action,
             version,
             format,
-            query,
+            query_len,
             params: Params::from_pairs(pairs.iter().cloned()),
             pairs,
         }
+    }
+}
+
+impl RpcRequest {
+    /// The query string's parameters, in wire order (what an ACS3 signature covers).
+    pub fn query(&self) -> &[(String, String)] {
+        self.pairs.get(..self.query_len).unwrap_or_default()
     }
 }
 
@@ -110,9 +118,12 @@ mod tests {
         );
         assert_eq!(r.action.as_deref(), Some("CreateSecurityGroup"));
         assert_eq!(r.format, Format::Json);
-        let p = r.params.unwrap();
+        let p = r.params.as_ref().unwrap();
         assert_eq!(p.get("RegionId"), Some("cn-hangzhou"));
         assert_eq!(p.get("Description"), Some("a b/c"));
+        let query: Vec<&str> = r.query().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(query, ["Action", "Format", "Version"]);
+        assert_eq!(r.pairs.len(), 5);
     }
 
     #[test]
