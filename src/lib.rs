@@ -330,13 +330,13 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                     &parts.headers,
                     &bytes,
                 );
-                tracing::trace!(target: "sgmock::body", request_id = %request_id, params = ?requests::redact(&rpc.pairs), "request");
+                tracing::trace!(target: "sgmock::body", request_id = %request_id, params = ?requests::redact(rpc.pairs()), "request");
                 let signed = Signed {
                     method: parts.method.as_str(),
                     path: parts.uri.path(),
                     headers: &parts.headers,
                     query: rpc.query(),
-                    params: &rpc.pairs,
+                    params: rpc.pairs(),
                     body: &bytes,
                 };
                 let answer = match products::prepare(&app, &rpc, &signed, &request_id) {
@@ -357,7 +357,7 @@ async fn rpc_handler(State(app): State<Arc<App>>, req: Request) -> Response {
                     }
                 };
                 // Answered: the log takes the pairs themselves rather than a copy.
-                params = requests::redact_owned(std::mem::take(&mut rpc.pairs));
+                params = requests::redact_owned(rpc.params.take_pairs());
                 answer
             }
         }

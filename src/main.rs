@@ -104,6 +104,11 @@ async fn main() -> ExitCode {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
+    // Request lines (one per call) are written by sgmock itself in the same format, without
+    // tracing's formatting machinery; a terminal's coloured lines stay with tracing.
+    if !ansi {
+        sgmock::logbuf::install(log.clone(), config.log_format == LogFormat::Json);
+    }
     let code = serve(config).await;
     log.flush();
     code

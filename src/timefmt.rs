@@ -6,7 +6,10 @@ const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
 
 /// Unix seconds as `yyyy-MM-ddTHH:mm:ssZ`.
 pub fn format(unix: i64) -> String {
-    Iso(unix).to_string()
+    let mut out = Vec::with_capacity(20);
+    Iso(unix).push_to(&mut out);
+    // push_to writes ASCII digits and separators only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Unix seconds that display as `yyyy-MM-ddTHH:mm:ssZ` (serialisable without an allocation).
@@ -80,6 +83,27 @@ pub fn parse(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_writer_writes_what_display_writes() {
+        // Seeded spread over years 0..=9999 and beyond (those fall back to Display).
+        let mut rng = fastrand::Rng::with_seed(18);
+        let mut cases = vec![
+            0,
+            -1,
+            59,
+            86_399,
+            951_782_400,
+            253_402_300_799,
+            253_402_300_800,
+        ];
+        cases.extend((0..2000).map(|_| rng.i64(-70_000_000_000..300_000_000_000)));
+        for t in cases {
+            let mut out = Vec::new();
+            Iso(t).push_to(&mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), Iso(t).to_string(), "{t}");
+        }
+    }
 
     #[test]
     fn round_trip_and_strictness() {

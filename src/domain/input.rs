@@ -82,10 +82,11 @@ impl RuleField {
 }
 
 /// One raw field: the label the client used (for messages, e.g. `Permissions.2.PortRange`) and
-/// its value, if sent.
+/// its value, if sent. A label that is a wire name as it stands is borrowed, not copied: a rule
+/// has twenty fields and most calls never quote one (issue 18).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Input {
-    pub name: String,
+    pub name: std::borrow::Cow<'static, str>,
     pub value: Option<String>,
 }
 
@@ -202,7 +203,7 @@ impl RuleInput {
     pub fn collect(
         at: impl Into<String>,
         direction: Direction,
-        mut get: impl FnMut(RuleField) -> (String, Option<String>),
+        mut get: impl FnMut(RuleField) -> (std::borrow::Cow<'static, str>, Option<String>),
     ) -> RuleInput {
         let mut input = RuleInput::new(at, direction);
         for f in RuleField::ALL {
@@ -257,7 +258,7 @@ mod tests {
     #[test]
     fn every_field_has_its_own_slot() {
         let input = RuleInput::collect("Permissions.1", Direction::Ingress, |f| {
-            (format!("{f:?}"), Some(format!("{f:?}")))
+            (format!("{f:?}").into(), Some(format!("{f:?}")))
         });
         for f in RuleField::ALL {
             assert_eq!(input.field(f).value.as_deref(), Some(&*format!("{f:?}")));

@@ -287,7 +287,7 @@ pub fn merge_patch(old: &Rule, patch: &RuleInput) -> Result<RuleInput, DomainErr
         {
             return Err(DomainError::ModifyClear {
                 field: f,
-                name: sent.name.clone(),
+                name: sent.name.to_string(),
             });
         }
     }
@@ -468,7 +468,7 @@ mod tests {
                 .iter()
                 .find(|(k, _)| *k == f)
                 .map(|(_, v)| v.to_string());
-            (name, v)
+            (name.into(), v)
         })
     }
 

@@ -473,7 +473,7 @@ pub fn prepare<'a>(
             &account,
         )));
     };
-    let params = match &req.params {
+    let params = match req.checked_params() {
         Ok(p) => p,
         Err(e) => {
             return Err(Box::new(answer(
@@ -501,6 +501,20 @@ pub fn body<const N: usize>(pairs: [(&str, Value); N]) -> Reply {
 
 /// Log one line per request.
 pub fn log(outcome: &Outcome, request_id: &str, started: Instant) {
+    let latency_us = started.elapsed().as_micros() as u64;
+    // The binary writes this line itself (src/logbuf.rs, same bytes); embedded, it is an event.
+    let written = crate::logbuf::request_line(&crate::logbuf::RequestLine {
+        product: outcome.product,
+        action: &outcome.action,
+        account: &outcome.account,
+        status: outcome.status,
+        code: outcome.code.as_deref().unwrap_or(""),
+        latency_us,
+        request_id,
+    });
+    if written {
+        return;
+    }
     tracing::info!(
         target: "sgmock::request",
         product = outcome.product,
@@ -508,7 +522,7 @@ pub fn log(outcome: &Outcome, request_id: &str, started: Instant) {
         account = %outcome.account,
         status = outcome.status,
         code = outcome.code.as_deref().unwrap_or(""),
-        latency_us = started.elapsed().as_micros() as u64,
+        latency_us,
         request_id = %request_id,
     );
 }

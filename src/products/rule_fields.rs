@@ -41,7 +41,7 @@ pub fn all() -> impl Iterator<Item = (RuleField, &'static str)> {
 pub fn collect(
     at: impl Into<String>,
     direction: Direction,
-    mut get: impl FnMut(&'static str) -> (String, Option<String>),
+    mut get: impl FnMut(&'static str) -> (std::borrow::Cow<'static, str>, Option<String>),
 ) -> RuleInput {
     RuleInput::collect(at, direction, |f| get(name(f)))
 }

@@ -4,8 +4,6 @@
 //! A key sent twice with different values is refused rather than silently resolved: which copy a
 //! real gateway would use is undocumented, and a test that sends both has a bug worth seeing.
 
-use std::collections::{BTreeMap, HashMap};
-
 /// A parameter problem the wire layer can see without knowing the action's meaning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamError {
@@ -24,9 +22,14 @@ pub enum ParamError {
     TooMany { name: String, max: usize },
 }
 
+/// The parameters: the request's own pairs, in wire order, and their distinct keys sorted for
+/// lookup (a binary search over the pairs themselves: no copy of any key or value, no hashing;
+/// copying every parameter into a map was ~10 % of an Authorize, issue 18).
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    map: HashMap<String, String>,
+    pairs: Vec<(String, String)>,
+    /// Positions in `pairs` of each distinct key's first occurrence, sorted by key.
+    sorted: Vec<usize>,
 }
 
 impl Params {
@@ -34,21 +37,64 @@ impl Params {
     pub fn from_pairs(
         pairs: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Params, ParamError> {
-        let mut map: HashMap<String, String> = HashMap::new();
-        for (k, v) in pairs {
-            match map.get(&k) {
-                Some(old) if *old != v => return Err(ParamError::Repeated { name: k }),
-                Some(_) => {}
-                None => {
-                    map.insert(k, v);
+        let (params, repeated) = Params::build(pairs.into_iter().collect());
+        match repeated {
+            Some(e) => Err(e),
+            None => Ok(params),
+        }
+    }
+
+    /// The parameters of `pairs`, and the error a key sent twice with different values makes (the
+    /// first such key in wire order): the pairs are kept either way, for signatures and the log.
+    pub fn build(pairs: Vec<(String, String)>) -> (Params, Option<ParamError>) {
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        let key = |i: &usize| pairs.get(*i).map_or("", |(k, _)| k.as_str());
+        let value = |i: &usize| pairs.get(*i).map_or("", |(_, v)| v.as_str());
+        // Stable: within one key, wire order is kept, so the first of each run is the first sent.
+        order.sort_by(|a, b| key(a).cmp(key(b)));
+        let mut sorted = Vec::with_capacity(order.len());
+        // (position of the conflicting repeat, key) with the smallest position.
+        let mut conflict: Option<(usize, usize)> = None;
+        for i in order {
+            match sorted.last() {
+                Some(first) if key(first) == key(&i) => {
+                    if value(first) != value(&i) && conflict.is_none_or(|(at, _)| i < at) {
+                        conflict = Some((i, *first));
+                    }
                 }
+                _ => sorted.push(i),
             }
         }
-        Ok(Params { map })
+        let repeated = conflict.map(|(_, first)| ParamError::Repeated {
+            name: key(&first).to_string(),
+        });
+        (Params { pairs, sorted }, repeated)
+    }
+
+    /// Every pair as sent, in wire order (duplicates included).
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// The pairs, taken out (the request log keeps them once the call is answered).
+    pub fn take_pairs(&mut self) -> Vec<(String, String)> {
+        self.sorted.clear();
+        std::mem::take(&mut self.pairs)
+    }
+
+    /// Each distinct key with its value, sorted by key.
+    fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sorted
+            .iter()
+            .filter_map(|&i| self.pairs.get(i))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.map.get(name).map(String::as_str)
+        let key = |i: &usize| self.pairs.get(*i).map_or("", |(k, _)| k.as_str());
+        let at = self.sorted.binary_search_by(|i| key(i).cmp(name)).ok()?;
+        let i = self.sorted.get(at)?;
+        self.pairs.get(*i).map(|(_, v)| v.as_str())
     }
 
     /// Present and not empty.
@@ -90,14 +136,18 @@ impl Params {
     /// The indexes N of a flattened list `prefix.N` / `prefix.N.Field`, ascending, each 1..=max.
     pub fn indexes(&self, prefix: &str, max: usize) -> Result<Vec<usize>, ParamError> {
         let mut found = std::collections::BTreeSet::new();
-        for key in self.map.keys() {
+        for (key, _) in self.entries() {
             let Some(rest) = key.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else {
                 continue;
             };
             let n_text = rest.split('.').next().unwrap_or(rest);
             let n: usize = match n_text.parse() {
                 Ok(n) if n >= 1 && n_text.bytes().all(|c| c.is_ascii_digit()) => n,
-                _ => return Err(ParamError::BadIndex { name: key.clone() }),
+                _ => {
+                    return Err(ParamError::BadIndex {
+                        name: key.to_string(),
+                    })
+                }
             };
             if n > max {
                 return Err(ParamError::TooMany {
@@ -121,21 +171,16 @@ impl Params {
 
     /// Whether any key starts with `prefix.` (a flattened list is present).
     pub fn has_list(&self, prefix: &str) -> bool {
-        self.map
-            .keys()
-            .any(|k| k.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')))
+        self.entries()
+            .any(|(k, _)| k.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')))
     }
 
     /// A stable digest of the parameters, minus `skip`, for ClientToken idempotency: two requests
     /// with the same business parameters have the same fingerprint whatever the wire order.
     pub fn fingerprint(&self, skip: &[&str]) -> String {
-        let sorted: BTreeMap<&String, &String> = self
-            .map
-            .iter()
-            .filter(|(k, _)| !skip.contains(&k.as_str()))
-            .collect();
         let mut out = String::new();
-        for (k, v) in sorted {
+        // Already sorted by key (byte order, as the BTreeMap this replaced ordered them).
+        for (k, v) in self.entries().filter(|(k, _)| !skip.contains(k)) {
             // Length-prefixed so no value can imitate a separator.
             out.push_str(&format!("{}:{}{}:{}", k.len(), k, v.len(), v));
         }
@@ -158,6 +203,34 @@ mod tests {
         assert_eq!(e, ParamError::Repeated { name: "A".into() });
         assert!(
             Params::from_pairs(vec![("A".into(), "1".into()), ("A".into(), "1".into())]).is_ok()
+        );
+    }
+
+    #[test]
+    fn the_pairs_stay_as_sent_and_the_first_conflict_in_wire_order_is_named() {
+        let sent: Vec<(String, String)> = [
+            ("B", "1"),
+            ("A", "1"),
+            ("B", "1"),
+            ("C", "x"),
+            ("A", "2"),
+            ("C", "y"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (p, repeated) = Params::build(sent.clone());
+        // A's second value (position 4) conflicts before C's (position 5).
+        assert_eq!(repeated, Some(ParamError::Repeated { name: "A".into() }));
+        assert_eq!(p.pairs(), &sent[..]);
+        // The first value sent wins a lookup.
+        assert_eq!(
+            (p.get("A"), p.get("B"), p.get("C"), p.get("D")),
+            (Some("1"), Some("1"), Some("x"), None)
+        );
+        assert_eq!(
+            p.entries().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["A", "B", "C"]
         );
     }
 

@@ -21,11 +21,13 @@ pub struct RpcRequest {
     pub action: Option<String>,
     pub version: Option<String>,
     pub format: Format,
-    /// How many of `pairs` come from the query string (the first ones).
+    /// How many of the pairs come from the query string (the first ones).
     query_len: usize,
-    /// Decoded query and form-body parameters, in wire order (what an RPC signature covers).
-    pub pairs: Pairs,
-    pub params: Result<Params, ParamError>,
+    /// Decoded query and form-body parameters (`params.pairs()`, in wire order: what an RPC
+    /// signature covers).
+    pub params: Params,
+    /// A key sent twice with different values.
+    pub repeated: Option<ParamError>,
 }
 
 /// Decode `query` and, when it is a form, `body` into name/value pairs: query + body, and how many
@@ -79,14 +81,15 @@ impl RpcRequest {
             Some(f) if f.eq_ignore_ascii_case("xml") => Format::Xml,
             _ => Format::Json,
         };
+        let (params, repeated) = Params::build(pairs);
         RpcRequest {
             method: method.to_string(),
             action,
             version,
             format,
             query_len,
-            params: Params::from_pairs(pairs.iter().cloned()),
-            pairs,
+            params,
+            repeated,
         }
     }
 }
@@ -94,7 +97,23 @@ impl RpcRequest {
 impl RpcRequest {
     /// The query string's parameters, in wire order (what an ACS3 signature covers).
     pub fn query(&self) -> &[(String, String)] {
-        self.pairs.get(..self.query_len).unwrap_or_default()
+        self.params
+            .pairs()
+            .get(..self.query_len)
+            .unwrap_or_default()
+    }
+
+    /// Every decoded pair, in wire order (what an RPC signature covers).
+    pub fn pairs(&self) -> &[(String, String)] {
+        self.params.pairs()
+    }
+
+    /// The parameters, unless a key was sent twice with different values.
+    pub fn checked_params(&self) -> Result<&Params, &ParamError> {
+        match &self.repeated {
+            Some(e) => Err(e),
+            None => Ok(&self.params),
+        }
     }
 }
 
@@ -118,12 +137,12 @@ mod tests {
         );
         assert_eq!(r.action.as_deref(), Some("CreateSecurityGroup"));
         assert_eq!(r.format, Format::Json);
-        let p = r.params.as_ref().unwrap();
+        let p = r.checked_params().unwrap();
         assert_eq!(p.get("RegionId"), Some("cn-hangzhou"));
         assert_eq!(p.get("Description"), Some("a b/c"));
         let query: Vec<&str> = r.query().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(query, ["Action", "Format", "Version"]);
-        assert_eq!(r.pairs.len(), 5);
+        assert_eq!(r.pairs().len(), 5);
     }
 
     #[test]
@@ -139,6 +158,6 @@ mod tests {
         assert_eq!(r.action.as_deref(), Some("DescribeRegions"));
         assert_eq!(r.version.as_deref(), Some("2014-05-26"));
         assert_eq!(r.format, Format::Xml);
-        assert_eq!(r.params.unwrap().get("ignored"), None);
+        assert_eq!(r.checked_params().unwrap().get("ignored"), None);
     }
 }

@@ -28,7 +28,7 @@ pub(super) fn tags(ctx: &Ctx, require_key: bool) -> Result<Vec<TagInput>, Failur
             let lower = format!("{at}.{}", field.to_ascii_lowercase());
             let value = p.get(&upper).or_else(|| p.get(&lower)).unwrap_or_default();
             Input {
-                name: upper,
+                name: upper.into(),
                 value: Some(value.to_string()),
             }
         };

@@ -166,14 +166,14 @@ fn group_id<'a>(ctx: &'a Ctx) -> Result<&'a str, Failure> {
 fn rule_inputs(ctx: &Ctx, direction: Direction) -> Result<Vec<RuleInput>, Failure> {
     let p = ctx.params;
     let indexes = p.indexes("Permissions", MAX_PERMISSIONS)?;
+    if indexes.is_empty() {
+        return Ok(vec![rule_fields::collect("", direction, |f| {
+            (f.into(), p.get(f).map(str::to_string))
+        })]);
+    }
     let flat = rule_fields::all()
         .map(|(_, f)| f)
         .any(|f| p.present(f).is_some());
-    if indexes.is_empty() {
-        return Ok(vec![rule_fields::collect("", direction, |f| {
-            (f.to_string(), p.get(f).map(str::to_string))
-        })]);
-    }
     if flat {
         return Err(Failure::Conflict);
     }
@@ -184,7 +184,7 @@ fn rule_inputs(ctx: &Ctx, direction: Direction) -> Result<Vec<RuleInput>, Failur
             rule_fields::collect(at.clone(), direction, |f| {
                 let name = format!("{at}.{f}");
                 let v = p.get(&name).map(str::to_string);
-                (name, v)
+                (name.into(), v)
             })
         })
         .collect())

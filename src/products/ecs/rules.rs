@@ -85,9 +85,7 @@ fn modify(ctx: &Ctx, direction: Direction) -> Result<Reply, Failure> {
     let p = ctx.params;
     let scope = scope(ctx)?;
     let id = group_id(ctx)?;
-    let patch = rule_fields::collect("", direction, |f| {
-        (f.to_string(), p.get(f).map(str::to_string))
-    });
+    let patch = rule_fields::collect("", direction, |f| (f.into(), p.get(f).map(str::to_string)));
     let token = ctx.token()?;
     match p.present("SecurityGroupRuleId") {
         Some(rule_id) => {

@@ -75,7 +75,7 @@ pub fn tag_resources(ctx: &Ctx) -> Result<Reply, Failure> {
             let name = format!("Tag.{n}.{field}");
             let value = p.get(&name).unwrap_or_default().to_string();
             Input {
-                name,
+                name: name.into(),
                 value: Some(value),
             }
         };

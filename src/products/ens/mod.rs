@@ -231,7 +231,7 @@ fn json_rules(
             } else {
                 None
             };
-            (name, v)
+            (name.into(), v)
         }));
     }
     Ok(inputs)
@@ -254,7 +254,7 @@ fn flat_rule(ctx: &Ctx, direction: Direction) -> RuleInput {
     RuleInput::collect("", direction, |f| {
         let name = rule_fields::name(f);
         let v = allowed.contains(&f).then(|| ctx.params.get(name)).flatten();
-        (name.to_string(), v.map(str::to_string))
+        (name.into(), v.map(str::to_string))
     })
 }
 
