@@ -27,6 +27,7 @@ pub fn shown_or_empty<S: Serializer>(v: &Option<PortRange>, s: S) -> Result<S::O
 
 /// A JSON string as serde_json writes it: `"`, `\\` and control characters escaped, everything
 /// else (non-ASCII included) as is. Text that needs no escaping — almost all of ours — is copied.
+#[inline]
 pub fn push_str(out: &mut Vec<u8>, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         out.reserve(s.len() + 2);
@@ -62,6 +63,8 @@ impl<'a> Obj<'a> {
     }
 
     /// `key` is `,"Key":` (`key!`); the first member drops the comma.
+    // Inlined into each call, so a key literal's length is known and its copy needs no call.
+    #[inline(always)]
     fn key(&mut self, key: &'static str) {
         let bytes = key.as_bytes();
         let bytes = if self.first {
@@ -73,6 +76,7 @@ impl<'a> Obj<'a> {
         self.out.extend_from_slice(bytes);
     }
 
+    #[inline(always)]
     pub fn str(&mut self, key: &'static str, value: &str) -> &mut Self {
         self.key(key);
         if value.is_empty() {
@@ -85,6 +89,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A number written as a JSON number.
+    #[inline(always)]
     pub fn num(&mut self, key: &'static str, value: i64) -> &mut Self {
         self.key(key);
         self.out
@@ -93,6 +98,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A number written as a string (`"1"`).
+    #[inline(always)]
     pub fn num_str(&mut self, key: &'static str, value: i64) -> &mut Self {
         self.key(key);
         self.out.push(b'"');
@@ -103,6 +109,7 @@ impl<'a> Obj<'a> {
     }
 
     /// `"from/to"`, or `""` when absent.
+    #[inline(always)]
     pub fn ports(&mut self, key: &'static str, value: Option<PortRange>) -> &mut Self {
         self.key(key);
         self.out.push(b'"');
@@ -117,6 +124,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A time as `"yyyy-MM-ddTHH:mm:ssZ"`.
+    #[inline(always)]
     pub fn time(&mut self, key: &'static str, value: Iso) -> &mut Self {
         self.key(key);
         self.out.push(b'"');
@@ -135,7 +143,8 @@ pub fn permission_list<T>(
     items: impl Iterator<Item = T>,
     mut item: impl FnMut(&mut Vec<u8>, T),
 ) -> crate::rpc::envelope::RawJson {
-    let mut out = Vec::with_capacity(4096);
+    // An ECS rule is ~560 bytes: sized for the list up front, the buffer is never copied to grow.
+    let mut out = Vec::with_capacity(32 + 640 * items.size_hint().0);
     out.extend_from_slice(b"{\"Permission\":[");
     for (i, x) in items.enumerate() {
         if i > 0 {

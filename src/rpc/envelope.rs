@@ -5,6 +5,7 @@
 //! (docs/reference/wire.md §3.5, §3.6). Success bodies never carry `Code` (pop-core treats one as an error,
 //! docs/reference/clients.md §5).
 
+use axum::body::Bytes;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -120,55 +121,114 @@ pub fn new_request_id() -> String {
 const JSON_TYPE: &str = "application/json;charset=utf-8";
 const XML_TYPE: &str = "text/xml;charset=utf-8";
 
-fn respond(status: u16, format: Format, request_id: &str, body: Vec<u8>) -> Response {
-    tracing::trace!(target: "sgmock::body", request_id, status, body = %String::from_utf8_lossy(&body), "response");
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+/// A 200 whose body is `chunks`, sent one after the other (see [`reply_json`]).
+fn respond_chunks(
+    format: Format,
+    request_id: &str,
+    chunks: std::collections::VecDeque<Bytes>,
+) -> Response {
+    if tracing::enabled!(target: "sgmock::body", tracing::Level::TRACE) {
+        let whole: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+        return respond(200, format, request_id, whole);
+    }
+    let body = if chunks.len() == 1 {
+        // Most answers are one small chunk: a plain body.
+        axum::body::Body::from(chunks.into_iter().next().unwrap_or_default())
+    } else {
+        let left = chunks.iter().map(|c| c.len() as u64).sum();
+        axum::body::Body::new(Chunks { chunks, left })
+    };
+    let mut resp = Response::new(body);
+    set_headers(&mut resp, format, request_id);
+    resp
+}
+
+fn set_headers(resp: &mut Response, format: Format, request_id: &str) {
     let ct = match format {
         Format::Json => JSON_TYPE,
         Format::Xml => XML_TYPE,
     };
-    let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         resp.headers_mut().insert("x-acs-request-id", v);
     }
+}
+
+fn respond(status: u16, format: Format, request_id: &str, body: Vec<u8>) -> Response {
+    tracing::trace!(target: "sgmock::body", request_id, status, body = %String::from_utf8_lossy(&body), "response");
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, body).into_response();
+    set_headers(&mut resp, format, request_id);
     resp
 }
 
-/// `{"RequestId": …, members…}` written member by member.
-fn reply_json(request_id: &str, reply: &Reply) -> Vec<u8> {
-    // Room for the raw parts up front: a 1,000-rule list is ~600 KB, copied once.
-    let raw: usize = reply
-        .parts
-        .iter()
-        .map(|(_, p)| match p {
-            Part::Raw(r) => r.as_bytes().len(),
-            Part::Value(_) => 0,
-        })
-        .sum();
-    let mut out = Vec::with_capacity(256 + raw);
+/// `{"RequestId": …, members…}` written member by member, as chunks: a raw part (a rule list,
+/// up to ~600 KB) is sent as it was written, never copied into one buffer with the rest (issue 18).
+fn reply_json(request_id: &str, reply: Reply) -> Vec<Bytes> {
+    let mut chunks = Vec::new();
+    let mut out = Vec::with_capacity(256);
     out.extend_from_slice(b"{\"RequestId\":");
     let _ = serde_json::to_writer(&mut out, request_id);
-    for (k, p) in &reply.parts {
+    for (k, p) in reply.parts {
         out.push(b',');
-        let _ = serde_json::to_writer(&mut out, k);
+        let _ = serde_json::to_writer(&mut out, &k);
         out.push(b':');
         match p {
             Part::Value(v) => {
-                let _ = serde_json::to_writer(&mut out, v);
+                let _ = serde_json::to_writer(&mut out, &v);
             }
-            Part::Raw(r) => out.extend_from_slice(r.as_bytes()),
+            Part::Raw(r) => {
+                chunks.push(Bytes::from(std::mem::take(&mut out)));
+                chunks.push(Bytes::from(r.0));
+            }
         }
     }
     out.push(b'}');
-    out
+    chunks.push(Bytes::from(out));
+    chunks
+}
+
+/// A body of byte chunks whose total length is known, so it goes out with `content-length`.
+struct Chunks {
+    chunks: std::collections::VecDeque<Bytes>,
+    left: u64,
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let next = self.chunks.pop_front();
+        if let Some(b) = &next {
+            self.left = self.left.saturating_sub(b.len() as u64);
+        }
+        std::task::Poll::Ready(next.map(|b| Ok(http_body::Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.left)
+    }
 }
 
 /// A success answer. `action` must be a known action name (it becomes the XML root element).
 pub fn success(format: Format, action: &str, request_id: &str, reply: Reply) -> Response {
     let bytes = match format {
-        Format::Json => reply_json(request_id, &reply),
+        Format::Json => {
+            let chunks: std::collections::VecDeque<Bytes> = reply_json(request_id, reply)
+                .into_iter()
+                .filter(|c| !c.is_empty())
+                .collect();
+            return respond_chunks(format, request_id, chunks);
+        }
         Format::Xml => {
             let mut body = Map::new();
             body.insert("RequestId".into(), Value::String(request_id.to_string()));

@@ -430,3 +430,49 @@ async fn describe_writes_each_rule_in_the_documented_order_and_escapes_like_json
     );
     assert!(a.text.contains(&expected), "{}", a.text);
 }
+
+/// A rule list goes out as its own chunk of the body (issue 18: never copied into one buffer with
+/// the rest), through the real connection layer: the answer still has one `content-length` that
+/// matches, parses whole, and the connection serves the next request.
+#[tokio::test]
+async fn a_large_describe_is_one_body_with_its_length_on_a_kept_alive_connection() {
+    let server = sgmock::testing::TestServer::start().await;
+    let addr = server.endpoint();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let post = |body: String| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (status, text) = exchange(
+        &mut stream,
+        &post("Action=CreateSecurityGroup&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou&VpcId=vpc-1".into()),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let sg = serde_json::from_str::<serde_json::Value>(&text).unwrap()["SecurityGroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut body = format!(
+        "Action=AuthorizeSecurityGroup&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou&SecurityGroupId={sg}"
+    );
+    for i in 1..=100 {
+        body.push_str(&format!("&Permissions.{i}.IpProtocol=tcp&Permissions.{i}.PortRange={i}%2F{i}&Permissions.{i}.SourceCidrIp=10.0.0.0%2F8&Permissions.{i}.Description=r{i}"));
+    }
+    assert_eq!(exchange(&mut stream, &post(body)).await.0, 200);
+    for _ in 0..2 {
+        let (status, text) = exchange(
+            &mut stream,
+            &post(format!("Action=DescribeSecurityGroupAttribute&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou&SecurityGroupId={sg}")),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let rules = v["Permissions"]["Permission"].as_array().unwrap();
+        assert_eq!(rules.len(), 100);
+        assert_eq!(v["SecurityGroupId"], sg.as_str());
+        assert_eq!(rules[99]["Description"], "r100");
+    }
+}
