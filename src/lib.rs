@@ -110,8 +110,8 @@ impl App {
         let mut seeded = false;
         if let Some(path) = &config.fixtures {
             if state.counts().1 == 0 {
-                let d = persist::read_fixtures(path)?;
-                persist::doc::load_into(&mut state, &d, clock())
+                persist::read_fixtures(path, clock())?
+                    .load_into(&mut state)
                     .and_then(|()| served_regions_only(&state))
                     .map_err(|source| StartError::Fixtures {
                         path: path.clone(),

@@ -8,6 +8,7 @@
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use compact_str::{format_compact, CompactString, ToCompactString};
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::values::Family;
@@ -23,7 +24,8 @@ pub enum Ipv6Text {
 
 #[derive(Debug, Clone)]
 pub struct Cidr {
-    text: String,
+    /// Inline up to 24 bytes (every IPv4 block): no allocation of its own.
+    text: CompactString,
     addr: IpAddr,
     prefix: u8,
 }
@@ -38,7 +40,7 @@ impl Cidr {
             (s.parse::<Ipv4Addr>().ok()?, 32)
         };
         Some(Cidr {
-            text: s.to_string(),
+            text: s.into(),
             addr: IpAddr::V4(addr),
             prefix,
         })
@@ -53,10 +55,10 @@ impl Cidr {
             (s.parse::<Ipv6Addr>().ok()?, 128, false)
         };
         let text = match text {
-            Ipv6Text::Verbatim => s.to_string(),
+            Ipv6Text::Verbatim => s.into(),
             // std's Display for Ipv6Addr is RFC 5952: lower case, longest zero run compressed.
-            Ipv6Text::Compressed if has_prefix => format!("{addr}/{prefix}"),
-            Ipv6Text::Compressed => addr.to_string(),
+            Ipv6Text::Compressed if has_prefix => format_compact!("{addr}/{prefix}"),
+            Ipv6Text::Compressed => addr.to_compact_string(),
         };
         Some(Cidr {
             text,

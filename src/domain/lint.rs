@@ -296,7 +296,7 @@ fn world_open(rule: &Rule) -> bool {
 /// The findings of one group. `limit` is the group's rule limit; `members` its member count.
 pub fn lint_group(state: &State, group: &Group, limit: usize, members: usize) -> Vec<Finding> {
     let mut out = Vec::new();
-    let rule_id = |r: &Rule| (!r.id.is_empty()).then(|| r.id.clone());
+    let rule_id = |r: &Rule| (!r.id.is_empty()).then(|| r.id.to_string());
     let mut finding = |code: Code, rule: Option<String>, message: String| {
         out.push(Finding {
             code,
@@ -384,7 +384,7 @@ pub fn lint_group(state: &State, group: &Group, limit: usize, members: usize) ->
             let other = if o.id.is_empty() {
                 "another rule".to_string()
             } else {
-                o.id.clone()
+                o.id.to_string()
             };
             finding(
                 Code::Redundant,

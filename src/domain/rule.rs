@@ -1,6 +1,8 @@
 //! Rules: parsing a client's [`RuleInput`] into a draft, the stored rule, and the identity key that
 //! decides "the same rule" (docs/reference/rules.md §4.1, §4.2).
 
+use compact_str::CompactString;
+
 use super::cidr::{Cidr, Ipv6Text};
 use super::error::{Attr, DomainError, Side};
 pub use super::input::{Input, RuleField, RuleInput, SideField, SideInput};
@@ -332,25 +334,27 @@ pub enum Identity {
     WithPriority,
 }
 
-/// What decides "the same rule" within one group.
+/// What decides "the same rule" within one group: borrowed from the rule, so the index that
+/// looks rules up by it stores nothing but slot numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RuleKey {
+pub struct RuleKey<'a> {
     direction: Direction,
     protocol: IpProtocol,
     ports: PortRange,
-    port_list: Option<String>,
+    port_list: Option<&'a str>,
     source_ports: Option<PortRange>,
     policy: Policy,
     nic: NicType,
-    source: Option<Peer>,
-    dest: Option<Peer>,
+    source: Option<&'a Peer>,
+    dest: Option<&'a Peer>,
     priority: Option<Priority>,
 }
 
 /// A rule as stored in a group.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub id: String,
+    /// Inline (no allocation of its own): our ids are 24 bytes, `sgr-` and 20 characters.
+    pub id: CompactString,
     /// Unix seconds.
     pub created: i64,
     pub direction: Direction,
@@ -378,23 +382,23 @@ impl Rule {
         prefix.into_iter().chain(self.port_list.as_deref())
     }
 
-    pub fn key(&self, identity: Identity) -> RuleKey {
+    pub fn key<'a>(&'a self, identity: Identity) -> RuleKey<'a> {
         // ECS: the other side's IPv4 CIDR defaults to 0.0.0.0/0 (RevokeSecurityGroup page:
         // `DestCidrIp` "default 0.0.0.0/0"), so leaving it out and sending 0.0.0.0/0 name the same
         // rule. The stored text is kept as sent; only the identity folds them (docs/fidelity.md).
-        let other = |side: Side, p: &Option<Peer>| -> Option<Peer> {
+        let other = |side: Side, p: &'a Option<Peer>| -> Option<&'a Peer> {
             let any = matches!(p, Some(Peer::Cidr(c)) if c.text() == "0.0.0.0/0");
             if identity == Identity::WithoutPriority && side != peer_side(self.direction) && any {
                 None
             } else {
-                p.clone()
+                p.as_ref()
             }
         };
         RuleKey {
             direction: self.direction,
             protocol: self.protocol,
             ports: self.ports,
-            port_list: self.port_list.clone(),
+            port_list: self.port_list.as_deref(),
             source_ports: self.source_ports,
             policy: self.policy,
             nic: self.nic,
@@ -594,13 +598,18 @@ mod tests {
             source: Some(Peer::Cidr(Cidr::parse_v4("1.2.3.4").unwrap())),
             dest: None,
         };
-        let k1 = r.key(Identity::WithoutPriority);
-        let e1 = r.key(Identity::WithPriority);
+        let before = r.clone();
         r.priority = Priority::new(5).unwrap();
         r.description = "b".into();
         r.source = Some(Peer::Cidr(Cidr::parse_v4("1.2.3.4/32").unwrap()));
-        assert_eq!(k1, r.key(Identity::WithoutPriority));
-        assert_ne!(e1, r.key(Identity::WithPriority));
+        assert_eq!(
+            before.key(Identity::WithoutPriority),
+            r.key(Identity::WithoutPriority)
+        );
+        assert_ne!(
+            before.key(Identity::WithPriority),
+            r.key(Identity::WithPriority)
+        );
     }
 
     fn stored() -> Rule {

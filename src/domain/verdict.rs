@@ -255,7 +255,7 @@ mod tests {
         peer: Peer,
     ) -> Rule {
         Rule {
-            id: format!("sgr-{id}"),
+            id: format!("sgr-{id}").into(),
             created: 0,
             direction: Direction::Ingress,
             protocol: proto,

@@ -3,6 +3,8 @@
 //! document changes nothing. (The journal's events are `events.rs`.)
 
 use std::collections::BTreeMap;
+
+use compact_str::CompactString;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -253,7 +255,7 @@ fn peer_doc(p: &Peer) -> PeerDoc {
 
 pub fn rule_doc(r: &Rule) -> RuleDoc {
     RuleDoc {
-        id: r.id.clone(),
+        id: r.id.to_string(),
         direction: r.direction.as_str().into(),
         protocol: r.protocol.as_str().into(),
         port_range: r.ports.to_string(),
@@ -750,7 +752,7 @@ pub fn rule_from(
         return Err(bad(at, ValueError::RuleId(d.id.clone())));
     }
     Ok(Rule {
-        id: d.id.clone(),
+        id: CompactString::new(&d.id),
         created: time_or(&d.created, now, at)?,
         direction: parse::<Direction>(&d.direction, "direction", at)?,
         protocol,
@@ -994,47 +996,4 @@ pub fn load_into(state: &mut State, doc: &StateDoc, now: i64) -> Result<(), DocE
     let (seed, issued) = state.id_state();
     state.set_id_state(seed, issued.max(doc.ids_issued));
     Ok(state.load(groups, instances, lists, tokens)?)
-}
-
-/// Several documents as one (a fixtures folder). Ids must stay unique across them.
-pub fn merge(docs: Vec<StateDoc>) -> StateDoc {
-    let mut out = StateDoc {
-        format: FORMAT.into(),
-        version: VERSION,
-        id_seed: None,
-        ids_issued: 0,
-        journal_seq: None,
-        accounts: BTreeMap::new(),
-    };
-    for d in docs {
-        out.id_seed = out.id_seed.or(d.id_seed);
-        out.ids_issued = out.ids_issued.max(d.ids_issued);
-        if d.format != FORMAT || d.version != VERSION {
-            // Keep the bad header so loading reports it.
-            out.format = d.format.clone();
-            out.version = d.version;
-        }
-        for (account, a) in d.accounts {
-            let acct = out.accounts.entry(account).or_default();
-            for (region, gs) in a.ecs {
-                acct.ecs.entry(region).or_default().extend(gs);
-            }
-            acct.ens.extend(a.ens);
-            for (region, is) in a.ecs_instances {
-                acct.ecs_instances.entry(region).or_default().extend(is);
-            }
-            acct.ens_instances.extend(a.ens_instances);
-            for (region, ls) in a.ecs_prefix_lists {
-                acct.ecs_prefix_lists.entry(region).or_default().extend(ls);
-            }
-            for (region, ls) in a.ecs_port_range_lists {
-                acct.ecs_port_range_lists
-                    .entry(region)
-                    .or_default()
-                    .extend(ls);
-            }
-            acct.client_tokens.extend(a.client_tokens);
-        }
-    }
-    out
 }

@@ -124,12 +124,9 @@ pub enum PersistError {
         /// Whole records before the damaged one.
         before: u64,
     },
-    /// A fixture file that is not a state document.
-    #[error("{}: {source}", path.display())]
-    Fixture {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    /// A fixture file that is not a state document, or holds something no state can.
+    #[error("fixtures {}: {source}", path.display())]
+    Fixture { path: PathBuf, source: DocError },
     #[error("cannot encode a journal record: {0}")]
     Encode(serde_json::Error),
 }

@@ -13,13 +13,46 @@ use super::doc::{
     account_instances, account_lists, group_from, AccountDoc, GroupDoc, TokenDoc, FORMAT, VERSION,
 };
 use super::error::DocError;
-use crate::domain::group::{Namespace, Scope};
+use crate::domain::group::{Group, Namespace, Scope};
+use crate::domain::instance::Instance;
+use crate::domain::lists::List;
 use crate::domain::store::{Limits, State, TokenRecord};
 
 /// A document read into a state, and the journal position it includes (snapshots).
 pub struct Read {
     pub state: State,
     pub journal_seq: Option<u64>,
+}
+
+/// A document's contents, converted, with its header's counters: what a state loads.
+pub struct Parts {
+    pub id_seed: Option<u64>,
+    pub ids_issued: u64,
+    pub journal_seq: Option<u64>,
+    pub groups: Vec<Group>,
+    pub instances: Vec<Instance>,
+    pub lists: Vec<List>,
+    pub tokens: Vec<TokenRecord>,
+}
+
+impl Parts {
+    /// Another document's contents after these (a fixtures folder): ids must stay unique across
+    /// them, which loading checks.
+    pub fn extend(&mut self, other: Parts) {
+        self.id_seed = self.id_seed.or(other.id_seed);
+        self.ids_issued = self.ids_issued.max(other.ids_issued);
+        self.groups.extend(other.groups);
+        self.instances.extend(other.instances);
+        self.lists.extend(other.lists);
+        self.tokens.extend(other.tokens);
+    }
+
+    /// Load into `state`, which holds no groups (fixtures): its seed stays, its id counter only grows.
+    pub fn load_into(self, state: &mut State) -> Result<(), DocError> {
+        let (seed, issued) = state.id_state();
+        state.set_id_state(seed, issued.max(self.ids_issued));
+        Ok(state.load(self.groups, self.instances, self.lists, self.tokens)?)
+    }
 }
 
 /// One group on its way to the converter: the document, its scope, and its path for messages.
@@ -37,6 +70,19 @@ pub fn read_state(
     seed: Option<u64>,
     now: i64,
 ) -> Result<Read, DocError> {
+    let parts = read_parts(bytes, now)?;
+    let mut state = State::new(limits, parts.id_seed.or(seed));
+    let (seed, _) = state.id_state();
+    state.set_id_state(seed, parts.ids_issued);
+    state.load(parts.groups, parts.instances, parts.lists, parts.tokens)?;
+    Ok(Read {
+        state,
+        journal_seq: parts.journal_seq,
+    })
+}
+
+/// Parse `bytes` as a state document and convert what it holds (format and version checked).
+pub fn read_parts(bytes: &[u8], now: i64) -> Result<Parts, DocError> {
     let (tx, rx) = mpsc::sync_channel::<Job>(256);
     std::thread::scope(|s| {
         let converter = s.spawn(move || {
@@ -87,13 +133,14 @@ pub fn read_state(
             instances.extend(account_instances(account, doc)?);
             lists.extend(account_lists(account, doc, now)?);
         }
-        let mut state = State::new(limits, header.id_seed.or(seed));
-        let (seed, _) = state.id_state();
-        state.set_id_state(seed, header.ids_issued);
-        state.load(groups, instances, lists, tokens)?;
-        Ok(Read {
-            state,
+        Ok(Parts {
+            id_seed: header.id_seed,
+            ids_issued: header.ids_issued,
             journal_seq: header.journal_seq,
+            groups,
+            instances,
+            lists,
+            tokens,
         })
     })
 }

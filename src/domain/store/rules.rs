@@ -2,12 +2,13 @@
 //! every rule of the request, then applies all or none.
 
 use crate::domain::error::{DomainError, Side};
-use crate::domain::group::{Group, Scope};
+use crate::domain::group::{Distinct, Group, Scope};
 use crate::domain::lists::ListKind;
 use crate::domain::rule::{
     merge_patch, parse_rule, peer_side, Dialect, GroupPeer, Peer, Rule, RuleDraft, RuleInput,
 };
 use crate::domain::values::{Direction, GroupType, PortRange};
+use compact_str::CompactString;
 use rustc_hash::FxHashSet as HashSet;
 
 use super::ids::is_rule_id;
@@ -117,7 +118,7 @@ impl State {
             (None, None) => (PortRange::ANY, None),
         };
         Ok(Rule {
-            id: String::new(),
+            id: CompactString::default(),
             created: 0,
             direction: draft.direction,
             protocol: draft.protocol,
@@ -144,22 +145,32 @@ impl State {
     ) -> Result<usize, DomainError> {
         let group = self.group(scope, id)?;
         let identity = group.rules.identity();
-        let mut seen = HashSet::default();
-        let mut new_rules = Vec::new();
+        let mut distinct = Distinct::new(identity);
+        // Whether each rule of `distinct` is new to the group.
+        let mut fresh = Vec::with_capacity(drafts.len());
         for d in drafts {
             let rule = self.place(group, d)?;
-            let key = rule.key(identity);
-            if !seen.insert(key.clone()) {
+            let present = group.rules.find(&rule.key(identity)).is_some();
+            if !distinct.push(rule) {
                 return Err(DomainError::DuplicateInRequest);
             }
-            if group.rules.find(&key).is_some() {
+            if present {
                 match on_duplicate {
-                    OnDuplicate::Ignore => continue,
+                    OnDuplicate::Ignore => {
+                        fresh.push(false);
+                        continue;
+                    }
                     OnDuplicate::Reject => return Err(DomainError::RuleExists),
                 }
             }
-            new_rules.push(rule);
+            fresh.push(true);
         }
+        let new_rules: Vec<Rule> = distinct
+            .into_rules()
+            .into_iter()
+            .zip(fresh)
+            .filter_map(|(rule, fresh)| fresh.then_some(rule))
+            .collect();
         // Weighted: a rule that references a list counts as the list's MaxEntries
         // (docs/reference/lists.md §5).
         let limit = self.limits.rules_per_group;
@@ -190,7 +201,7 @@ impl State {
             {
                 rid = self.new_id("sgr-");
             }
-            rule.id = rid;
+            rule.id = CompactString::new(&rid);
             rule.created = now;
             self.insert_rule(id, rule);
         }
@@ -208,18 +219,22 @@ impl State {
     ) -> Result<usize, DomainError> {
         let group = self.group(scope, id)?;
         let identity = group.rules.identity();
-        let mut seen = HashSet::default();
+        let mut distinct = Distinct::new(identity);
         let mut doomed = Vec::new();
         for d in drafts {
             let pattern = self.place(group, d)?;
-            let key = pattern.key(identity);
-            if !seen.insert(key.clone()) {
+            let found = group
+                .rules
+                .find(&pattern.key(identity))
+                .filter(|r| r.priority == pattern.priority)
+                .map(|r| r.id.clone());
+            if !distinct.push(pattern) {
                 return Err(DomainError::DuplicateInRequest);
             }
-            match group.rules.find(&key) {
-                Some(r) if r.priority == pattern.priority => doomed.push(r.id.clone()),
-                _ if on_missing == OnMissing::Reject => return Err(DomainError::RuleNotFound),
-                _ => {}
+            match found {
+                Some(rid) => doomed.push(rid),
+                None if on_missing == OnMissing::Reject => return Err(DomainError::RuleNotFound),
+                None => {}
             }
         }
         for rid in &doomed {
@@ -550,7 +565,7 @@ mod tests {
                 &ECS
             ),
             Err(DomainError::RuleIdNotFound {
-                id: before[0].id.clone()
+                id: before[0].id.to_string()
             })
         );
         assert_eq!(rules(&s, &id)[0].ports.to_string(), "2222/2222");

@@ -370,7 +370,7 @@ impl State {
             },
             || Undo::RemoveRule {
                 group: group.to_string(),
-                rule: rule.id.clone(),
+                rule: rule.id.to_string(),
             },
         );
         self.index_rule(group, &rule, true);
@@ -534,7 +534,7 @@ impl State {
                         .is_none_or(|(s, k)| **s != g.scope || *k != kind)
                     {
                         return Err(LoadError::ListElsewhere {
-                            rule: r.id.clone(),
+                            rule: r.id.to_string(),
                             list: id.to_string(),
                         });
                     }
@@ -553,7 +553,7 @@ impl State {
             }
             for r in g.rules.iter() {
                 if !rule_ids.insert(r.id.as_str()) {
-                    return Err(LoadError::RuleTwice(r.id.clone()));
+                    return Err(LoadError::RuleTwice(r.id.to_string()));
                 }
             }
         }
@@ -564,7 +564,7 @@ impl State {
                         || known.get(p.id.as_str()).is_some_and(|s| **s == g.scope);
                     if !ok {
                         return Err(LoadError::PeerElsewhere {
-                            rule: r.id.clone(),
+                            rule: r.id.to_string(),
                             group: g.id.clone(),
                             peer: p.id.clone(),
                         });

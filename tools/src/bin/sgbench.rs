@@ -353,6 +353,15 @@ enum Command {
         #[arg(long, default_value_t = 5000)]
         groups: usize,
     },
+    /// Memory: N groups of 200 rules created through the API (steady RSS), then the peak RSS while
+    /// the same rules load as one state document: `PUT /_sgmock/state`, `--fixtures`, and a
+    /// snapshot at start (the targets of issue 18: 1M rules in 400 MiB, a load at most 2x that).
+    Memory {
+        #[arg(long)]
+        bin: PathBuf,
+        #[arg(long, default_value_t = 5000)]
+        groups: usize,
+    },
     /// The server pinned to one core and wrk to the other: Authorize and Describe against the
     /// trivial handler, as ratios measured in one run (the targets of issue 18).
     Pinned {
@@ -410,6 +419,14 @@ impl Report {
 
 fn summary_json(s: &Summary) -> Value {
     serde_json::to_value(s).unwrap_or(Value::Null)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "MISSED"
+    }
 }
 
 /// Start `bin` on a free loopback port; how long it took to print its ready line.
@@ -546,7 +563,6 @@ async fn scaling(report: &mut Report, bin: &Path, duration: Duration) -> Res<()>
         idle = p.rss_kib();
     }
     starts.sort();
-    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     let start_ms = starts.get(5).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     let idle_mib = idle as f64 / 1024.0;
     println!(
@@ -693,6 +709,96 @@ async fn load_rules(addr: &str, groups: usize) -> Res<()> {
     for t in tasks {
         t.await.map_err(|e| e.to_string())??;
     }
+    Ok(())
+}
+
+/// Steady memory of `groups` × 200 rules, and the peak of each way of loading them as a document.
+async fn memory(report: &mut Report, bin: &Path, groups: usize) -> Res<()> {
+    let dir = std::env::temp_dir().join(format!("sgbench-m-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let result = memory_in(report, bin, groups, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn memory_in(report: &mut Report, bin: &Path, groups: usize, dir: &Path) -> Res<()> {
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let quota = ["--group-quota", "1000000"];
+    let rules = groups * 200;
+    let figures = &mut report.extra;
+
+    let (p, _) = spawn(bin, &quota)?;
+    let idle = p.rss_kib();
+    let t = Instant::now();
+    load_rules(&p.addr, groups).await?;
+    let steady = p.rss_kib();
+    // Scaled to a million, idle excluded: the target is per million rules.
+    let per_million = mib(steady.saturating_sub(idle)) * 1_000_000.0 / rules.max(1) as f64;
+    println!(
+        "{rules} rules in {groups} groups of 200, created through the API in {:.1} s: RSS {:.0} -> {:.0} MiB, {per_million:.0} MiB per 1M rules (target <= 400 MiB: {})",
+        t.elapsed().as_secs_f64(),
+        mib(idle),
+        mib(steady),
+        verdict(per_million <= 400.0)
+    );
+    figures.insert("rules".into(), json!(rules));
+    figures.insert("steady_rss_mib".into(), json!(mib(steady)));
+    figures.insert("mib_per_million_rules".into(), json!(per_million));
+    let r = Conn::new(&p.addr)
+        .request(Method::GET, "/_sgmock/state", &[], String::new())
+        .await?;
+    if r.status != 200 {
+        return Err(format!("GET /_sgmock/state: {}", r.status));
+    }
+    let doc = String::from_utf8(r.body.to_vec()).map_err(|e| e.to_string())?;
+    drop(p);
+    let doc_path = dir.join("doc.json");
+    std::fs::write(&doc_path, &doc).map_err(|e| e.to_string())?;
+    println!(
+        "the state document: {:.0} MiB",
+        doc.len() as f64 / 1048576.0
+    );
+
+    // Each way of loading: the peak against the steady state of the same rules.
+    let mut report_load = |what: &str, key: &str, took: f64, p: &Process| {
+        let (now, peak) = (p.rss_kib(), p.peak_rss_kib());
+        let ratio = peak as f64 / steady.max(1) as f64;
+        println!(
+            "{what}: {took:.1} s, RSS after {:.0} MiB, peak {:.0} MiB = {ratio:.2}x the steady state (target <= 2x: {})",
+            mib(now),
+            mib(peak),
+            verdict(ratio <= 2.0)
+        );
+        figures.insert(format!("{key}_peak_mib"), json!(mib(peak)));
+        figures.insert(format!("{key}_peak_ratio"), json!(ratio));
+    };
+
+    let state = dir.join("state.json");
+    let state_arg = state.display().to_string();
+    let (mut p, _) = spawn(bin, &[&quota[..], &["--state-file", &state_arg]].concat())?;
+    let t = Instant::now();
+    let r = Conn::new(&p.addr)
+        .request(Method::PUT, "/_sgmock/state", &[], doc)
+        .await?;
+    if r.status != 200 {
+        return Err(format!(
+            "PUT /_sgmock/state: {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        ));
+    }
+    report_load("PUT /_sgmock/state", "put", t.elapsed().as_secs_f64(), &p);
+    p.terminate();
+    p.wait_within(Duration::from_secs(120))?;
+
+    let (p, took) = spawn(bin, &[&quota[..], &["--state-file", &state_arg]].concat())?;
+    report_load("a snapshot at start", "snapshot", took.as_secs_f64(), &p);
+    drop(p);
+
+    let doc_arg = doc_path.display().to_string();
+    let (p, took) = spawn(bin, &[&quota[..], &["--fixtures", &doc_arg]].concat())?;
+    report_load("--fixtures at start", "fixtures", took.as_secs_f64(), &p);
+    drop(p);
     Ok(())
 }
 
@@ -950,7 +1056,6 @@ async fn pinned(
         get("describe-200"),
         get("describe-1000"),
     );
-    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     let errors = t.errors + a.errors + d2.errors + d10.errors;
     let targets = [
         (
@@ -1118,6 +1223,10 @@ async fn run(cli: Cli) -> Res<()> {
             )
             .await?;
             "pinned"
+        }
+        Command::Memory { bin, groups } => {
+            memory(&mut report, &bin, groups).await?;
+            "memory"
         }
         Command::Persistence { bin, groups } => {
             persistence(&mut report, &bin, groups).await?;
