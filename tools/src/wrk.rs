@@ -27,6 +27,8 @@ pub struct Load<'a> {
     /// A Lua script (`-s`), with its environment.
     pub script: Option<&'a Path>,
     pub env: &'a [(&'a str, String)],
+    /// Extra request headers (`-H`), e.g. `Connection: close` for one connection per request.
+    pub headers: &'a [&'a str],
 }
 
 impl Load<'_> {
@@ -37,6 +39,9 @@ impl Load<'_> {
             .args(["-t1", "--latency", "--timeout", "10s"])
             .arg(format!("-c{}", self.conns))
             .arg(format!("-d{}s", self.duration.as_secs().max(1)));
+        for h in self.headers {
+            cmd.args(["-H", h]);
+        }
         if let Some(s) = self.script {
             cmd.arg("-s").arg(s);
         }

@@ -132,3 +132,31 @@ async fn sgbench_tls_runs_every_transport_without_errors() {
     assert!(rows[1]["tls_over_plain"].as_f64().expect("ratio") > 0.0);
     assert_eq!(rows[0]["tls_over_plain"], Value::Null);
 }
+
+/// `sgbench memory` creates the rules, exports them and loads them back three ways (a state
+/// import, a snapshot at start, fixtures), each load reporting its peak.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sgbench_memory_loads_the_same_rules_three_ways() {
+    // The server binary is built beside sgbench by the workspace's test run.
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_sgbench")).with_file_name("sgmock");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it first (cargo build --bin sgmock)",
+        bin.display()
+    );
+    let args = vec![
+        "memory".to_string(),
+        "--bin".into(),
+        bin.display().to_string(),
+        "--groups".into(),
+        "3".into(),
+    ];
+    let report = sgbench(args).await;
+    assert_eq!(report["command"], "memory");
+    assert_eq!(report["rules"], 600, "{report:#}");
+    assert!(report["steady_rss_mib"].as_f64().expect("steady") > 0.0);
+    for way in ["put", "snapshot", "fixtures"] {
+        let ratio = report[format!("{way}_peak_ratio")].as_f64();
+        assert!(ratio.is_some_and(|r| r > 0.0), "{way}: {report:#}");
+    }
+}

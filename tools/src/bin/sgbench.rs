@@ -338,7 +338,8 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         phases: Option<Vec<String>>,
     },
-    /// Start time, idle memory, per-call cost against group size, 1M rules, persistence cost.
+    /// Start time, idle memory, per-call cost against group size, persistence cost (1M rules:
+    /// `memory`).
     Scaling {
         /// The sgmock binary to start.
         #[arg(long)]
@@ -605,39 +606,6 @@ async fn scaling(report: &mut Report, bin: &Path, duration: Duration) -> Res<()>
             verdict(ra < 1.5 && rr < 1.5)
         );
     }
-
-    // Memory for 1M rules spread over 5,000 groups of 200.
-    let (p, _) = spawn(bin, &["--group-quota", "100000"])?;
-    let before = p.rss_kib();
-    let t = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..8usize {
-        let addr = p.addr.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut c = Client::new(Target::Sgmock, &addr);
-            for g in 0..625 {
-                let sg = c.group("vpc-bench", &format!("m{w}x{g}")).await?;
-                c.fill(&sg, w * 625 + g, 200).await?;
-            }
-            Ok::<(), String>(())
-        }));
-    }
-    for t in tasks {
-        t.await.map_err(|e| e.to_string())??;
-    }
-    let after = p.rss_kib();
-    let per_million = after.saturating_sub(before) as f64 / 1024.0;
-    println!(
-        "1M rules (5,000 groups x 200): loaded in {:.1} s, RSS {:.0} MiB -> {:.0} MiB ({per_million:.0} MiB per 1M rules; target < 1 GiB: {})",
-        t.elapsed().as_secs_f64(),
-        before as f64 / 1024.0,
-        after as f64 / 1024.0,
-        verdict(per_million < 1024.0)
-    );
-    report
-        .extra
-        .insert("mib_per_million_rules".into(), json!(per_million));
-    drop(p);
 
     // What persistence costs: authorize at 8 connections, in memory, with a journal, with fsync.
     let dir = std::env::temp_dir().join(format!("sgbench-{}", std::process::id()));
@@ -998,56 +966,92 @@ async fn pinned(
     setup.fill(&d200, 1, 200).await?;
     let d1000 = setup.group("vpc-bench", "describe-1000").await?;
     setup.fill(&d1000, 2, 1000).await?;
-    let describe = |sg: &str| {
-        format!("http://{addr}/?Action=DescribeSecurityGroupAttribute&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou&SecurityGroupId={sg}")
+    let describe = |scheme: &str, sg: &str| {
+        format!("{scheme}://{addr}/?Action=DescribeSecurityGroupAttribute&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou&SecurityGroupId={sg}")
     };
-    let phases: [(&str, String, Option<&Path>); 4] = [
-        ("trivial", format!("http://{addr}/_sgmock/health"), None),
-        ("authorize", format!("http://{addr}/"), Some(&authorize_lua)),
-        ("describe-200", describe(&d200), None),
-        ("describe-1000", describe(&d1000), None),
-    ];
+    let phases = |scheme: &str| -> [(&'static str, String, Option<&Path>); 4] {
+        [
+            ("trivial", format!("{scheme}://{addr}/_sgmock/health"), None),
+            (
+                "authorize",
+                format!("{scheme}://{addr}/"),
+                Some(&authorize_lua),
+            ),
+            ("describe-200", describe(scheme, &d200), None),
+            ("describe-1000", describe(scheme, &d1000), None),
+        ]
+    };
     println!(
         "server on CPU 0, wrk (1 thread, {conns} connections) on CPU 1; {}s per run, best of {repeat}",
         duration.as_secs()
     );
-    println!("phase              req/s        p50        p99   errors   req/s vs trivial");
-    let mut best: BTreeMap<&str, WrkRun> = BTreeMap::new();
-    for (name, url, script) in &phases {
-        let mut top: Option<WrkRun> = None;
-        for run in 0..repeat.max(1) {
-            // Each run's rules start past the previous runs' (authorize.lua).
-            let env = [
-                ("SGMOCK_GROUPS", authorize_groups.join(",")),
-                ("SGMOCK_FIRST", (run * 10_000_000).to_string()),
-            ];
-            let load = Load {
-                wrk,
-                cpu: 1,
-                conns,
-                duration,
-                script: *script,
-                env: &env,
-            };
-            let r = load.run(url)?;
-            if top.is_none_or(|t| r.rps > t.rps) {
-                top = Some(r);
+    // Each run's rules start past every earlier run's (authorize.lua), across tables too.
+    let mut runs = 0;
+    let mut table =
+        |title: &str, scheme: &str, headers: &[&str]| -> Res<BTreeMap<&'static str, WrkRun>> {
+            println!();
+            println!("{title}");
+            println!("phase              req/s        p50        p99   errors   req/s vs trivial");
+            let mut best: BTreeMap<&str, WrkRun> = BTreeMap::new();
+            for (name, url, script) in phases(scheme) {
+                let mut top: Option<WrkRun> = None;
+                for _ in 0..repeat.max(1) {
+                    let env = [
+                        ("SGMOCK_GROUPS", authorize_groups.join(",")),
+                        ("SGMOCK_FIRST", (runs * 10_000_000).to_string()),
+                    ];
+                    runs += 1;
+                    let load = Load {
+                        wrk,
+                        cpu: 1,
+                        conns,
+                        duration,
+                        script,
+                        env: &env,
+                        headers,
+                    };
+                    let r = load.run(&url)?;
+                    if top.is_none_or(|t| r.rps > t.rps) {
+                        top = Some(r);
+                    }
+                }
+                let r = top.unwrap_or_default();
+                let trivial = best.get("trivial").map_or(r.rps, |t| t.rps);
+                println!(
+                    "{name:<14} {:>9.0} {:>10} {:>10} {:>8}   {:>5.0} %",
+                    r.rps,
+                    fmt_us(r.p50_us as u64),
+                    fmt_us(r.p99_us as u64),
+                    r.errors,
+                    100.0 * r.rps / trivial.max(1.0)
+                );
+                report
+                    .rows
+                    .push(json!({"table": title, "phase": name, "conns": conns, "wrk": r}));
+                best.insert(name, r);
             }
-        }
-        let r = top.unwrap_or_default();
-        let trivial = best.get("trivial").map_or(r.rps, |t| t.rps);
-        println!(
-            "{name:<14} {:>9.0} {:>10} {:>10} {:>8}   {:>5.0} %",
-            r.rps,
-            fmt_us(r.p50_us as u64),
-            fmt_us(r.p99_us as u64),
-            r.errors,
-            100.0 * r.rps / trivial.max(1.0)
-        );
-        report
-            .rows
-            .push(json!({"phase": name, "conns": conns, "wrk": r}));
-        best.insert(name, r);
+            Ok(best)
+        };
+    let best = table("plain HTTP, kept-alive connections", "http", &[])?;
+    // The same over TLS (the port serves both), and with a connection (and a handshake) per call.
+    let mut tls_errors = 0;
+    for (title, scheme, headers) in [
+        ("TLS, kept-alive connections", "https", &[][..]),
+        (
+            "TLS, a new connection per request",
+            "https",
+            &["Connection: close"][..],
+        ),
+        (
+            "plain HTTP, a new connection per request",
+            "http",
+            &["Connection: close"][..],
+        ),
+    ] {
+        tls_errors += table(title, scheme, headers)?
+            .values()
+            .map(|r| r.errors)
+            .sum::<u64>();
     }
     let get = |k: &str| best.get(k).copied().unwrap_or_default();
     let (t, a, d2, d10) = (
@@ -1056,7 +1060,7 @@ async fn pinned(
         get("describe-200"),
         get("describe-1000"),
     );
-    let errors = t.errors + a.errors + d2.errors + d10.errors;
+    let errors = t.errors + a.errors + d2.errors + d10.errors + tls_errors;
     let targets = [
         (
             format!(
