@@ -64,11 +64,12 @@ fn decode_form(input: &[u8], out: &mut Pairs) {
     // Valid UTF-8 as a whole means every part is (the separators are ASCII, so no part starts or
     // ends inside a character): checked once, not once per part.
     let text = std::str::from_utf8(input).ok();
+    out.reserve(input.iter().filter(|&&b| b == b'&').count() + 1);
     // One pass: where the piece began, where its first `=` is, whether name and value need decoding.
     let mut start = 0;
     let mut eq: Option<usize> = None;
-    // Whether the name, and the value, hold a `%` or a `+`.
-    let (mut name_special, mut value_special) = (false, false);
+    // What the name, and the value, hold that needs decoding.
+    let (mut name_holds, mut value_holds) = (Holds::default(), Holds::default());
     let end = std::iter::once((input.len(), b'&'));
     for (at, b) in input.iter().copied().enumerate().chain(end) {
         match b {
@@ -77,20 +78,29 @@ fn decode_form(input: &[u8], out: &mut Pairs) {
                     let name_end = eq.unwrap_or(at);
                     let value_start = eq.map_or(at, |e| e + 1);
                     out.push((
-                        decode_part(input, text, start..name_end, name_special),
-                        decode_part(input, text, value_start..at, value_special),
+                        decode_part(input, text, start..name_end, name_holds),
+                        decode_part(input, text, value_start..at, value_holds),
                     ));
                 }
                 start = at + 1;
                 eq = None;
-                (name_special, value_special) = (false, false);
+                (name_holds, value_holds) = (Holds::default(), Holds::default());
             }
             b'=' if eq.is_none() => eq = Some(at),
-            b'%' | b'+' if eq.is_some() => value_special = true,
-            b'%' | b'+' => name_special = true,
+            b'%' if eq.is_some() => value_holds.percent = true,
+            b'+' if eq.is_some() => value_holds.plus = true,
+            b'%' => name_holds.percent = true,
+            b'+' => name_holds.plus = true,
             _ => {}
         }
     }
+}
+
+/// Whether a part holds a `%` or a `+`.
+#[derive(Clone, Copy, Default)]
+struct Holds {
+    percent: bool,
+    plus: bool,
 }
 
 /// One part (`range` of `input`), decoded; `text` is `input` when all of it is valid UTF-8.
@@ -98,20 +108,28 @@ fn decode_part(
     input: &[u8],
     text: Option<&str>,
     range: std::ops::Range<usize>,
-    special: bool,
+    holds: Holds,
 ) -> String {
-    if !special {
+    if !holds.percent && !holds.plus {
         if let Some(part) = text.and_then(|t| t.get(range.clone())) {
             return part.to_owned();
         }
     }
     let bytes = input.get(range).unwrap_or_default();
-    let spaced: Vec<u8> = bytes
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    let decoded: std::borrow::Cow<[u8]> = percent_encoding::percent_decode(&spaced).into();
-    String::from_utf8_lossy(&decoded).into_owned()
+    // `+` first, then `%XX` (a `%2B` stays a plus sign).
+    let decoded: Vec<u8> = if holds.plus {
+        let spaced: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        percent_encoding::percent_decode(&spaced).collect()
+    } else {
+        percent_encoding::percent_decode(bytes).collect()
+    };
+    match String::from_utf8(decoded) {
+        Ok(part) => part,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -381,6 +381,9 @@ enum Command {
         repeat: usize,
         #[arg(long, default_value_t = 64)]
         conns: usize,
+        /// Only the plain, kept-alive table the targets are read from (quicker iterations).
+        #[arg(long)]
+        plain_only: bool,
     },
     /// TLS against plain HTTP on the same port, kept-alive and a new connection per request.
     Tls {
@@ -931,6 +934,7 @@ async fn pinned(
     duration: Duration,
     repeat: usize,
     conns: usize,
+    plain_only: bool,
 ) -> Res<()> {
     // CPUs 0 and 1 must exist (this process itself may be pinned to one of them).
     if !Path::new("/sys/devices/system/cpu/cpu1").exists() {
@@ -1060,7 +1064,7 @@ async fn pinned(
     let best = table("plain HTTP, kept-alive connections", "http", &[])?;
     // The same over TLS (the port serves both), and with a connection (and a handshake) per call.
     let mut tls_errors = 0;
-    for (title, scheme, headers) in [
+    let others = [
         ("TLS, kept-alive connections", "https", &[][..]),
         (
             "TLS, a new connection per request",
@@ -1072,7 +1076,8 @@ async fn pinned(
             "http",
             &["Connection: close"][..],
         ),
-    ] {
+    ];
+    for (title, scheme, headers) in others.into_iter().filter(|_| !plain_only) {
         tls_errors += table(title, scheme, headers)?
             .values()
             .map(|(r, _)| r.errors)
@@ -1264,6 +1269,7 @@ async fn run(cli: Cli) -> Res<()> {
             duration,
             repeat,
             conns,
+            plain_only,
         } => {
             pinned(
                 &mut report,
@@ -1273,6 +1279,7 @@ async fn run(cli: Cli) -> Res<()> {
                 Duration::from_secs(duration),
                 repeat,
                 conns,
+                plain_only,
             )
             .await?;
             "pinned"
