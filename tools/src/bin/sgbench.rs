@@ -924,18 +924,29 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// environment variable: 2,048 × 21 bytes stays well under Linux's 128 KiB per string).
 const AUTHORIZE_GROUPS: usize = 2048;
 
-/// The server on CPU 0, wrk on CPU 1: each phase's best of `repeat` runs, then the targets as
-/// ratios to the trivial handler measured in the same run.
-async fn pinned(
-    report: &mut Report,
-    bin: &Path,
-    wrk: &Path,
-    scripts: &Path,
+/// What `sgbench pinned` was asked for.
+struct PinnedArgs<'a> {
+    bin: &'a Path,
+    wrk: &'a Path,
+    scripts: &'a Path,
     duration: Duration,
     repeat: usize,
     conns: usize,
     plain_only: bool,
-) -> Res<()> {
+}
+
+/// The server on CPU 0, wrk on CPU 1: each phase's best of `repeat` runs, then the targets as
+/// ratios to the trivial handler measured in the same run.
+async fn pinned(report: &mut Report, args: &PinnedArgs<'_>) -> Res<()> {
+    let &PinnedArgs {
+        bin,
+        wrk,
+        scripts,
+        duration,
+        repeat,
+        conns,
+        plain_only,
+    } = args;
     // CPUs 0 and 1 must exist (this process itself may be pinned to one of them).
     if !Path::new("/sys/devices/system/cpu/cpu1").exists() {
         return Err("pinned needs two CPUs (0 for the server, 1 for wrk)".into());
@@ -1271,17 +1282,16 @@ async fn run(cli: Cli) -> Res<()> {
             conns,
             plain_only,
         } => {
-            pinned(
-                &mut report,
-                &bin,
-                &wrk,
-                &scripts,
-                Duration::from_secs(duration),
+            let args = PinnedArgs {
+                bin: &bin,
+                wrk: &wrk,
+                scripts: &scripts,
+                duration: Duration::from_secs(duration),
                 repeat,
                 conns,
                 plain_only,
-            )
-            .await?;
+            };
+            pinned(&mut report, &args).await?;
             "pinned"
         }
         Command::Memory { bin, groups } => {
