@@ -249,18 +249,30 @@ async fn fixtures_seed_the_state_at_start_from_a_file_or_a_folder() {
     );
     // A bad fixture stops the start with a message naming it.
     std::fs::write(dir.path().join("3-bad.json"), r#"{"format":"sgmock-state","version":1,"accounts":{"a":{"ens":[{"id":"sg-fixtureedge"}]}}}"#).unwrap();
-    let err = sgmock::App::new(Config {
-        fixtures: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .err()
-    .unwrap()
-    .to_string();
+    let refusal = || {
+        sgmock::App::new(Config {
+            fixtures: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        })
+        .err()
+        .unwrap()
+        .to_string()
+    };
     assert_eq!(
-        err,
+        refusal(),
         format!(
             "fixtures {}: group sg-fixtureedge appears twice",
             dir.path().display()
+        )
+    );
+    // A file of the folder that is not a state document is named itself, with where it is wrong.
+    let bad = dir.path().join("3-bad.json");
+    std::fs::write(&bad, r#"{"format":"sgmock-state","version":1,"accounts":{"a":{"ens":[{"id":"sg-x","rules":[{"direction":"up"}]}]}}}"#).unwrap();
+    assert_eq!(
+        refusal(),
+        format!(
+            "fixtures {}: not a state document: missing field `protocol` at line 1 column 101",
+            bad.display()
         )
     );
 }
