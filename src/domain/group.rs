@@ -38,7 +38,8 @@ struct Slot {
 ///
 /// Each rule is stored once, in listing order; the two indexes hold only slot numbers and read
 /// the id and the identity key from the slot. Holding a copy of every id and key in hash maps
-/// beside a B-tree of the rules cost ~790 bytes per rule; this layout ~300 (issue 18).
+/// beside a B-tree of the rules cost ~860 bytes per rule; this layout ~360, group overhead
+/// included (1M rules: 824 → 343 MiB, `scripts/bench --memory`, issue 18).
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     identity: Identity,
