@@ -1,8 +1,8 @@
-//! Reading a large state document (a snapshot, a state import) without first building it whole: each
-//! group is handed, as soon as it is parsed, to a second thread that turns it into a domain group.
-//! The document is the same as [`StateDoc`](super::doc::StateDoc) reads — the same fields, unknown
-//! fields refused — but a million rules no longer need the whole document and the state in memory at
-//! once, and parsing and conversion run side by side.
+//! Reading a large state document (a snapshot, a state import, fixtures) without first building it
+//! whole: each group is handed, as soon as it is parsed, to a second thread that turns it into a
+//! domain group. The document is the same as [`StateDoc`](super::doc::StateDoc) reads — the same
+//! fields, unknown fields refused — but a million rules no longer need the whole document and the
+//! state in memory at once, and parsing and conversion run side by side.
 
 use std::fmt;
 use std::sync::mpsc;
