@@ -28,6 +28,23 @@ fn draft(i: usize) -> RuleDraft {
     parse_rule(&input, &DIALECT).expect("valid rule")
 }
 
+/// An empty VPC group of ECS identity in `scope`.
+fn vpc_group(s: &mut State, scope: &Scope) -> String {
+    s.create_group(
+        scope,
+        NewGroup {
+            name: String::new(),
+            description: String::new(),
+            kind: GroupType::Normal,
+            vpc_id: Some("vpc-1".into()),
+            resource_group_id: String::new(),
+            tags: Vec::new(),
+            identity: Identity::WithoutPriority,
+        },
+    )
+    .expect("group")
+}
+
 fn state_with(rules: usize) -> (State, Scope, String) {
     let mut s = State::new(
         Limits {
@@ -40,20 +57,7 @@ fn state_with(rules: usize) -> (State, Scope, String) {
         account: "bench".into(),
         namespace: Namespace::Region("cn-hangzhou".into()),
     };
-    let id = s
-        .create_group(
-            &scope,
-            NewGroup {
-                name: String::new(),
-                description: String::new(),
-                kind: GroupType::Normal,
-                vpc_id: Some("vpc-1".into()),
-                resource_group_id: String::new(),
-                tags: Vec::new(),
-                identity: Identity::WithoutPriority,
-            },
-        )
-        .expect("group");
+    let id = vpc_group(&mut s, &scope);
     let drafts: Vec<RuleDraft> = (0..rules).map(draft).collect();
     for chunk in drafts.chunks(100) {
         s.authorize(&scope, &id, chunk, OnDuplicate::Ignore)
@@ -140,20 +144,7 @@ fn verdicts(c: &mut Criterion) {
     };
     let mut ids = Vec::new();
     for g in 0..5usize {
-        let id = s
-            .create_group(
-                &scope,
-                NewGroup {
-                    name: String::new(),
-                    description: String::new(),
-                    kind: GroupType::Normal,
-                    vpc_id: Some("vpc-1".into()),
-                    resource_group_id: String::new(),
-                    tags: Vec::new(),
-                    identity: Identity::WithoutPriority,
-                },
-            )
-            .expect("group");
+        let id = vpc_group(&mut s, &scope);
         let rules: Vec<RuleDraft> = (0..200).map(|i| draft(g * 1000 + i)).collect();
         for chunk in rules.chunks(100) {
             s.authorize(&scope, &id, chunk, OnDuplicate::Ignore)

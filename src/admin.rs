@@ -15,11 +15,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::domain::group::{Namespace, Scope};
+use crate::domain::group::Namespace;
 use crate::domain::instance::DeclareError;
-use crate::domain::policy::Namespacing;
 use crate::faults::FaultSpec;
 use crate::persist::doc::{instance_doc, instance_from, InstanceDoc};
+use crate::products::{admin_scope, ScopeProblem};
 use crate::App;
 
 /// State documents can be large (a million rules is a few hundred MB).
@@ -385,26 +385,22 @@ async fn put_instances(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Err(e) => return bad(e.to_string()),
     };
     let key = body.product.as_deref().unwrap_or("ecs");
-    let Some(product) = crate::products::by_key(key) else {
-        let keys: Vec<&str> = crate::products::all().map(|p| p.policy.key).collect();
-        return bad(format!("product {key:?} is not {}", keys.join(" or ")));
-    };
-    let namespace = match product.policy.namespacing {
-        Namespacing::Global => Namespace::Edge,
-        Namespacing::Regional => match body.region.as_deref() {
-            None | Some("") => return bad(format!("region is required for {key} instances")),
-            Some(r) if !crate::products::ecs::is_served_region(r) => {
-                return bad(format!("region {r:?} is not one sgmock serves"))
-            }
-            Some(r) => Namespace::Region(r.to_string()),
-        },
-    };
-    let scope = Scope {
-        account: body
-            .account
-            .filter(|a| !a.is_empty())
-            .unwrap_or_else(|| crate::DEFAULT_ACCOUNT.to_string()),
-        namespace,
+    let region = body.region.as_deref();
+    let (product, scope) = match admin_scope(body.product.as_deref(), body.account.clone(), region)
+    {
+        Ok(found) => found,
+        Err(ScopeProblem::UnknownProduct { keys }) => {
+            return bad(format!("product {key:?} is not {}", keys.join(" or ")))
+        }
+        Err(ScopeProblem::NoRegion) => {
+            return bad(format!("region is required for {key} instances"))
+        }
+        Err(ScopeProblem::UnservedRegion) => {
+            return bad(format!(
+                "region {:?} is not one sgmock serves",
+                region.unwrap_or("")
+            ))
+        }
     };
     let mut instances = Vec::with_capacity(body.instances.len());
     for (i, d) in body.instances.iter().enumerate() {

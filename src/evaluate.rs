@@ -21,7 +21,7 @@ use crate::domain::policy::Namespacing;
 use crate::domain::store::State as DomainState;
 use crate::domain::values::{Direction, IpProtocol, NicType, Policy};
 use crate::domain::verdict::{verdict, Decider, Packet, PacketPeer, VerdictError};
-use crate::products::Product;
+use crate::products::{admin_scope, Product, ScopeProblem};
 use crate::App;
 
 #[derive(Deserialize)]
@@ -91,27 +91,22 @@ struct Question {
 
 fn question(body: Body) -> Result<Question, Refusal> {
     let key = body.product.as_deref().unwrap_or("ecs");
-    let product = crate::products::by_key(key).ok_or_else(|| {
-        let keys: Vec<&str> = crate::products::all().map(|p| p.policy.key).collect();
-        bad(format!("product: {key:?} is not {}", keys.join(" or ")))
-    })?;
-    let namespace = match product.policy.namespacing {
-        Namespacing::Global => Namespace::Edge,
-        Namespacing::Regional => match body.region.as_deref() {
-            None | Some("") => return Err(bad(format!("region: required for {key}"))),
-            Some(r) if !crate::products::ecs::is_served_region(r) => {
-                return Err(bad(format!("region: {r:?} is not one sgmock serves")))
-            }
-            Some(r) => Namespace::Region(r.to_string()),
-        },
-    };
-    let scope = Scope {
-        account: body
-            .account
-            .filter(|a| !a.is_empty())
-            .unwrap_or_else(|| crate::DEFAULT_ACCOUNT.to_string()),
-        namespace,
-    };
+    let region = body.region.as_deref();
+    let (product, scope) =
+        admin_scope(body.product.as_deref(), body.account, region).map_err(|problem| {
+            bad(match problem {
+                ScopeProblem::UnknownProduct { keys } => {
+                    format!("product: {key:?} is not {}", keys.join(" or "))
+                }
+                ScopeProblem::NoRegion => format!("region: required for {key}"),
+                ScopeProblem::UnservedRegion => {
+                    format!(
+                        "region: {:?} is not one sgmock serves",
+                        region.unwrap_or("")
+                    )
+                }
+            })
+        })?;
     let direction: Direction = body.direction.parse().map_err(|_| {
         bad(format!(
             "direction: {:?} is not ingress or egress",

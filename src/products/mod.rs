@@ -14,8 +14,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::auth::{AuthError, Signed};
-use crate::domain::group::{Group, Namespace};
-use crate::domain::policy::GroupPolicy;
+use crate::domain::group::{Group, Namespace, Scope};
+use crate::domain::policy::{GroupPolicy, Namespacing};
 use crate::domain::rule::Rule;
 use crate::domain::store::State;
 use crate::domain::store::Token;
@@ -157,6 +157,42 @@ pub fn all() -> impl Iterator<Item = &'static Product> {
 /// The product whose policy key is `key` (`ecs`, `ens`; any case).
 pub fn by_key(key: &str) -> Option<&'static Product> {
     all().find(|p| p.policy.key.eq_ignore_ascii_case(key))
+}
+
+/// Why an admin body's product, account and region name no scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeProblem {
+    /// No product has this key; the keys there are.
+    UnknownProduct { keys: Vec<&'static str> },
+    /// A regional product, and no region.
+    NoRegion,
+    /// A region sgmock does not serve.
+    UnservedRegion,
+}
+
+/// The product (`ecs` when none is named) and the scope an admin body names: its account (the
+/// default one when none or empty) and, for a regional product, its region, which must be served.
+/// Each admin endpoint words the problems in its own messages.
+pub fn admin_scope(
+    product: Option<&str>,
+    account: Option<String>,
+    region: Option<&str>,
+) -> Result<(&'static Product, Scope), ScopeProblem> {
+    let product = by_key(product.unwrap_or("ecs")).ok_or_else(|| ScopeProblem::UnknownProduct {
+        keys: all().map(|p| p.policy.key).collect(),
+    })?;
+    let namespace = match product.policy.namespacing {
+        Namespacing::Global => Namespace::Edge,
+        Namespacing::Regional => match region {
+            None | Some("") => return Err(ScopeProblem::NoRegion),
+            Some(r) if !ecs::is_served_region(r) => return Err(ScopeProblem::UnservedRegion),
+            Some(r) => Namespace::Region(r.to_string()),
+        },
+    };
+    let account = account
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| crate::DEFAULT_ACCOUNT.to_string());
+    Ok((product, Scope { account, namespace }))
 }
 
 /// The policy of the product that owns groups of this namespace.

@@ -396,6 +396,24 @@ async fn bad_questions_are_400s_naming_the_field_and_unknown_ids_404s() {
             "target: basic and enterprise security groups cannot be evaluated together".into(),
         ),
         (
+            with("product", json!("vpc")),
+            400,
+            "InvalidEvaluation",
+            "product: \"vpc\" is not ecs or ens".into(),
+        ),
+        (
+            with("region", json!("")),
+            400,
+            "InvalidEvaluation",
+            "region: required for ecs".into(),
+        ),
+        (
+            with("region", json!("mars-1")),
+            400,
+            "InvalidEvaluation",
+            "region: \"mars-1\" is not one sgmock serves".into(),
+        ),
+        (
             with("target", json!({"security_group_ids": ["sg-none"]})),
             404,
             "NotFound",
